@@ -1,0 +1,1 @@
+"""Readers of recorded inputs: Tardis.dev normalized CSV and news JSON lines."""

@@ -1,0 +1,1 @@
+"""Publishing canonical records to liqwatch's Kafka topics."""

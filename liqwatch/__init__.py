@@ -1,0 +1,1 @@
+"""liqwatch: crypto liquidation cascades, AI-news triggers and their history, live."""

@@ -1,0 +1,249 @@
+"""liqwatch command line: run | replay | demo | generate | query | migrate | worker.
+
+Every failure a user can cause (bad flag, unreachable broker, bad ClickHouse URL,
+missing file) ends in one line on stderr that says what to do, and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import NoReturn
+
+from liqwatch import config as config_mod
+from liqwatch import logs
+from liqwatch.config import Config, ConfigError
+from liqwatch.infra import InfraError, ensure_topics, install_signal_handlers, kafka
+from storage import Store, StoreError, migrate, open_store
+
+log = logging.getLogger("liqwatch.cli")
+EXIT_USAGE, EXIT_FAIL = 2, 1
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports mistakes in one line instead of usage dumps."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _speed(text: str) -> float | None:
+    if text == "max":
+        return None
+    try:
+        value = float(text.rstrip("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--speed {text!r}: use 'max' or a number such as 1 or 100") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("--speed must be positive")
+    return value
+
+
+def build_parser() -> Parser:
+    """The argument parser of every subcommand."""
+    p = Parser(prog="liqwatch", description="Crypto liquidation cascades and AI-news triggers.")
+    p.add_argument("--config", type=Path, help="TOML config file (default: ./liqwatch.toml if present)")
+    p.add_argument("--data-dir", type=Path, help="data directory (default: $LIQWATCH_DATA_DIR or ./.liqwatch)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    r = sub.add_parser("replay", help="replay recorded files through Kafka, Faust and ClickHouse")
+    r.add_argument("--liquidations", nargs="+", type=Path, default=[], metavar="F")
+    r.add_argument("--trades", nargs="+", type=Path, default=[], metavar="F")
+    r.add_argument("--news", nargs="+", type=Path, default=[], metavar="F")
+    r.add_argument("--speed", type=_speed, default=None, metavar="max|N",
+                   help="event-time speed-up (default: max)")
+    r.add_argument("--partitions", type=int, help="input topic partitions (default from config)")
+
+    d = sub.add_parser("demo", help="generate the DeepSeek-shock scenario and replay it")
+    d.add_argument("--scenario", default="deepseek")
+    d.add_argument("--seed", type=int, default=7)
+
+    g = sub.add_parser("generate", help="write a labelled scenario (CSV, news, truth.json)")
+    g.add_argument("--out", type=Path, required=True)
+    g.add_argument("--scenario", default="deepseek")
+    g.add_argument("--seed", type=int, default=7)
+
+    q = sub.add_parser("query", help="run SQL against the configured ClickHouse")
+    q.add_argument("sql")
+    q.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+    sub.add_parser("migrate", help="create or upgrade the ClickHouse schema")
+    sub.add_parser("worker", help="run the stream processor against the configured broker")
+    sub.add_parser("run", help="live monitoring: broker, worker and exchange connectors")
+    return p
+
+
+def _open_store(cfg: Config) -> Store:
+    store = open_store(cfg.clickhouse_url)
+    migrate(store)
+    return store
+
+
+def _fmt_ts(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+def _print_summary(summary, out=sys.stdout) -> None:  # noqa: ANN001 - ReplaySummary
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=out, width=120)
+    t = Table(title="replay summary", show_header=False)
+    t.add_row("events in", ", ".join(f"{k.split('.')[-1]} {v:,}" for k, v in sorted(summary.lines_in.items())))
+    t.add_row("dead letters", f"{summary.dlq_lines + sum(summary.metrics['dlq'].values()):,} "
+              f"({summary.dlq_lines} unparseable lines, by reason: {summary.metrics['dlq'] or {}})")
+    t.add_row("rows out", ", ".join(f"{k} {v:,}" for k, v in summary.rows.items()))
+    t.add_row("spikes / alerts", f"{len(summary.spikes)} / {len(summary.alerts)}")
+    t.add_row("wall time", f"{summary.wall_s:.1f} s  ({summary.events_per_s:,.0f} events/s)")
+    console.print(t)
+
+
+def _print_alerts(alerts: list[dict], out=sys.stdout) -> None:  # noqa: ANN001
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=out, width=160)
+    t = Table(title="alerts raised", show_lines=False)
+    for col in ("created (UTC)", "severity", "relation", "alert"):
+        t.add_column(col, overflow="fold")
+    for a in alerts:
+        t.add_row(_fmt_ts(a["created_at"]), a["severity"], a["relation"], a["body"])
+    console.print(t)
+
+
+async def _replay(cfg: Config, store: Store, inputs, speed: float | None) -> object:  # noqa: ANN001
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from liqwatch.replay import replay
+
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), transient=True) as bar:
+        task = bar.add_task("replaying", total=None)
+        return await replay(cfg, store, inputs, speed,
+                            progress=lambda done, total: bar.update(task, completed=done, total=total))
+
+
+async def _worker(cfg: Config, store: Store) -> None:
+    from streams.app import Pipeline
+
+    async with kafka(cfg) as bootstrap:
+        await ensure_topics(bootstrap, cfg.stream.partitions)
+        pipeline = Pipeline(cfg.stream, bootstrap, store)
+        await pipeline.start()
+        log.info("worker started bootstrap=%s", bootstrap)
+        print(f"liqwatch worker consuming from {bootstrap}; Ctrl-C to stop", flush=True)
+        try:
+            while True:
+                await asyncio.sleep(30)
+                log.info("metrics %s", pipeline.metrics.snapshot())
+        finally:
+            await pipeline.stop()
+
+
+def _cmd(args: argparse.Namespace, cfg: Config) -> int:
+    if args.command == "generate":
+        from liqwatch.scenarios import SCENARIOS, generate
+
+        if args.scenario not in SCENARIOS:
+            raise UserError(f"unknown scenario {args.scenario!r}; choose one of {', '.join(SCENARIOS)}")
+        files = generate(args.out, args.scenario, args.seed)
+        print(f"wrote {files.liquidations.parent}: {files.truth['counts']}")
+        return 0
+    if args.command == "migrate":
+        with open_store(cfg.clickhouse_url) as store:
+            applied = migrate(store)
+        print(f"schema up to date ({'applied ' + ', '.join(applied) if applied else 'nothing to apply'})")
+        return 0
+    if args.command == "query":
+        from liqwatch.output import render
+
+        with open_store(cfg.clickhouse_url) as store:
+            print(render(store.query(args.sql), args.format))
+        return 0
+    if args.command == "replay":
+        from liqwatch.replay import ReplayInputs
+
+        inputs = ReplayInputs(args.liquidations, args.trades, args.news)
+        if not inputs.all():
+            raise UserError("nothing to replay: give --liquidations, --trades and/or --news files")
+        if args.partitions:
+            cfg.stream.partitions = args.partitions
+        with _open_store(cfg) as store:
+            summary = _run_async(_replay(cfg, store, inputs, args.speed))
+        _print_summary(summary)
+        return 0
+    if args.command == "demo":
+        return _demo(args, cfg)
+    if args.command in ("worker", "run"):
+        with _open_store(cfg) as store:
+            _run_async(_worker(cfg, store))
+        return 0
+    raise UserError(f"unknown command {args.command}")
+
+
+def _demo(args: argparse.Namespace, cfg: Config) -> int:
+    from liqwatch.replay import ReplayInputs
+    from liqwatch.scenarios import generate
+
+    out = cfg.data_dir / "scenarios" / f"{args.scenario}-{args.seed}"
+    t0 = time.perf_counter()
+    print(f"generating scenario '{args.scenario}' (seed {args.seed}) into {out} ...", flush=True)
+    files = generate(out, args.scenario, args.seed)
+    print(f"  {files.truth['counts']} in {time.perf_counter() - t0:.1f} s", flush=True)
+    inputs = ReplayInputs([files.liquidations], [files.trades], [files.news])
+    with _open_store(cfg) as store:
+        summary = _run_async(_replay(cfg, store, inputs, None))
+    _print_summary(summary)
+    _print_alerts([a for a in summary.alerts])
+    print("\nSee them in ClickHouse:\n  .venv/bin/liqwatch query "
+          "\"SELECT created_at, severity, relation, title FROM liqwatch.alerts FINAL ORDER BY created_at\"")
+    return 0
+
+
+def _run_async(coro):  # noqa: ANN001, ANN202 - any coroutine
+    async def main():  # noqa: ANN202
+        task = asyncio.ensure_future(coro)
+        install_signal_handlers(task)
+        return await task
+
+    return asyncio.run(main())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `liqwatch` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        cfg = config_mod.load(args.config)
+        if args.data_dir:
+            cfg.data_dir = args.data_dir
+        logs.setup(cfg.data_dir, args.verbose)
+        return _cmd(args, cfg)
+    except (ConfigError, StoreError, InfraError, UserError, FileNotFoundError) as exc:
+        sys.stderr.write(f"liqwatch: error: {exc}\n")
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        sys.stderr.write("liqwatch: interrupted\n")
+        return 130
+    except asyncio.CancelledError:
+        sys.stderr.write("liqwatch: stopped\n")
+        return 143
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(BrokenPipeError):
+        raise SystemExit(main())

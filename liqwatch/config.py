@@ -1,0 +1,94 @@
+"""The one configuration model: liqwatch.toml plus environment overrides.
+
+Precedence: defaults < liqwatch.toml (or --config FILE) < environment
+(LIQWATCH_KAFKA, LIQWATCH_CLICKHOUSE, LIQWATCH_DATA_DIR). Secrets come only from the
+environment or files and are masked whenever a URL is shown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from streams.app import StreamConfig
+
+ENV_KAFKA = "LIQWATCH_KAFKA"
+ENV_CLICKHOUSE = "LIQWATCH_CLICKHOUSE"
+ENV_DATA_DIR = "LIQWATCH_DATA_DIR"
+ENV_VARS = (ENV_KAFKA, ENV_CLICKHOUSE, ENV_DATA_DIR)
+DEFAULT_FILE = "liqwatch.toml"
+
+
+class ConfigError(ValueError):
+    """A configuration mistake; the message is one line that says what to do."""
+
+
+@dataclass
+class ReplayConfig:
+    """How replay packs events into Kafka messages (see connectors.kafka.publisher)."""
+
+    span_ms: int = 5_000
+    max_batch: int = 1_000
+    heartbeat_ms: int = 60_000
+    timeout_s: float = 1_800.0
+
+
+@dataclass
+class Config:
+    """Everything a liqwatch process needs."""
+
+    kafka: str = "embedded"
+    clickhouse: str = ""
+    data_dir: Path = Path(".liqwatch")
+    stream: StreamConfig = field(default_factory=StreamConfig)
+    replay: ReplayConfig = field(default_factory=ReplayConfig)
+
+    @property
+    def clickhouse_url(self) -> str:
+        """The store URL: explicit, or chDB persisted under the data dir."""
+        return self.clickhouse or f"chdb://{(self.data_dir / 'chdb').resolve()}"
+
+
+def _apply(obj: Any, values: dict, where: str) -> None:
+    fields = {f.name: f for f in dataclasses.fields(obj)}
+    for key, value in values.items():
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            raise ConfigError(f"{where}: unknown setting {key!r}; known: {known}")
+        current = getattr(obj, key)
+        if dataclasses.is_dataclass(current) and isinstance(value, dict):
+            _apply(current, value, f"{where}.{key}")
+        elif isinstance(current, tuple) and isinstance(value, list):
+            setattr(obj, key, tuple(value))
+        else:
+            setattr(obj, key, Path(value) if isinstance(current, Path) else value)
+
+
+def load(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
+    """Build the configuration from defaults, the TOML file and the environment."""
+    env = dict(os.environ) if env is None else env
+    cfg = Config()
+    file = path or (Path(DEFAULT_FILE) if Path(DEFAULT_FILE).exists() else None)
+    if file is not None:
+        if not file.exists():
+            raise ConfigError(f"config file {file} does not exist; pass an existing --config FILE")
+        try:
+            data = tomllib.loads(file.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file}: not valid TOML ({exc})") from None
+        _apply(cfg, data, str(file))
+    if env.get(ENV_DATA_DIR):
+        cfg.data_dir = Path(env[ENV_DATA_DIR])
+    if env.get(ENV_KAFKA):
+        cfg.kafka = env[ENV_KAFKA]
+    if env.get(ENV_CLICKHOUSE):
+        cfg.clickhouse = env[ENV_CLICKHOUSE]
+    if cfg.kafka != "embedded" and not re.fullmatch(r"[\w.\-]+:\d{1,5}(,[\w.\-]+:\d{1,5})*", cfg.kafka):
+        raise ConfigError(f"{ENV_KAFKA}={cfg.kafka!r} is not 'embedded' or host:port "
+                          "(e.g. localhost:9092)")
+    return cfg
