@@ -17,6 +17,8 @@ import math
 class EwmaBaseline:
     """EW mean and variance of log1p(x) plus a capped EW mean of x."""
 
+    WARM = 10  # windows before outliers are capped: the first ones define "normal"
+
     __slots__ = ("alpha", "cap_sigmas", "min_sigma", "n", "mean_log", "var_log", "mean")
 
     def __init__(self, half_life_windows: float, cap_sigmas: float = 3.0,
@@ -41,14 +43,15 @@ class EwmaBaseline:
             self.mean_log, self.var_log, self.mean = lx, 0.0, x
             self.n = 1
             return
-        cap = self.mean_log + self.cap_sigmas * self.sigma
-        lx_c = min(lx, cap)
         self.n += 1
+        cap = self.mean_log + self.cap_sigmas * self.sigma if self.n > self.WARM else math.inf
+        lx_c = min(lx, cap)
         a = max(self.alpha, 1.0 / self.n)
         d = lx_c - self.mean_log
         self.mean_log += a * d
         self.var_log = (1.0 - a) * (self.var_log + a * d * d)
-        self.mean += a * (min(x, math.expm1(cap)) - self.mean)
+        capped = x if cap == math.inf else min(x, math.expm1(cap))
+        self.mean += a * (capped - self.mean)
 
     def update_zeros(self, count: int) -> None:
         """Fold `count` empty windows at once (sparse scopes catch up lazily)."""

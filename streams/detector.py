@@ -181,10 +181,11 @@ class ScopeTracker:
         return False
 
     def _onset(self, h: _Horizon) -> tuple[int, float, int]:
-        """Onset = the window step that maximizes the event-count excess over normal
-        from there to now (a CUSUM change point: early noise adds little excess)."""
+        """Onset = the window step that maximizes the event-count excess over three times
+        the normal rate from there to now (a CUSUM change point: the reference above the
+        normal rate makes ordinary noise before the onset subtract, not add)."""
         cfg = self.cfg
-        per_step = max(h.bl_count.mean, 0.1) * cfg.step_ms / h.ms
+        per_step = 3 * max(h.bl_count.mean, 0.1) * cfg.step_ms / h.ms
         last = h.window[-1][0]
         best_step, best, excess = last, float("-inf"), 0.0
         for s, _, c in reversed(h.window):

@@ -151,9 +151,8 @@ class ScenarioSpec:
 
 @dataclass
 class Simulation:
-    """Simulated events as parallel arrays, plus the price paths they were priced on."""
+    """Simulated events, one row each, in timestamp order (asset/exchange as indices)."""
 
-    log_prices: np.ndarray  # (minutes + 1, n_assets)
     liquidations: pd.DataFrame  # ts, asset, exchange, sell, price, amount, cascade, whale
     trades: pd.DataFrame  # ts, asset, exchange, sell, price, amount
 
@@ -175,7 +174,7 @@ def seasonality(spec: ScenarioSpec) -> np.ndarray:
     t = pd.date_range(spec.start, periods=spec.minutes, freq="min")
     hour = t.hour.to_numpy() + t.minute.to_numpy() / 60.0
     daily = 1.0 + 0.3 * np.cos(2 * np.pi * (hour - 15.0) / 24.0)
-    weekend = np.where(t.dayofweek.to_numpy() >= 5, 0.75, 1.0)
+    weekend = np.where(t.day_of_week.to_numpy() >= 5, 0.75, 1.0)
     return daily * weekend
 
 
@@ -253,7 +252,7 @@ def cascade_profiles(spec: ScenarioSpec, envelopes: list[np.ndarray], z5: np.nda
     return profiles
 
 
-def stress(spec: ScenarioSpec, envelopes: list[np.ndarray]) -> np.ndarray:
+def cascade_stress(spec: ScenarioSpec, envelopes: list[np.ndarray]) -> np.ndarray:
     """Per (minute, asset), the strongest cascade envelope touching that asset."""
     out = np.zeros((spec.minutes, len(spec.assets)))
     for c, env in zip(spec.cascades, envelopes):
@@ -271,6 +270,11 @@ def _events_frame(minute: np.ndarray, asset: np.ndarray, sell: np.ndarray, usd: 
         "cascade": np.broadcast_to(np.asarray(cascade, dtype=np.int64), minute.shape),
         "whale": np.full(minute.shape, whale),
     })
+
+
+def _no_events() -> pd.DataFrame:
+    empty = np.zeros(0)
+    return _events_frame(empty, empty, empty, empty)
 
 
 def background_liquidations(spec: ScenarioSpec, z15: np.ndarray, season: np.ndarray,
@@ -310,7 +314,7 @@ def cascade_liquidations(spec: ScenarioSpec, profiles: list[np.ndarray],
                     usd[mask] *= target * share / usd[mask].sum()
             sell = minority if c.liquidated_side == "short" else ~minority
             frames.append(_events_frame(minute, np.full(n, j), sell, usd, cascade=k))
-    return pd.concat(frames, ignore_index=True) if frames else _events_frame(*(np.zeros(0),) * 4)
+    return pd.concat(frames, ignore_index=True) if frames else _no_events()
 
 
 def whale_liquidations(spec: ScenarioSpec) -> pd.DataFrame:
@@ -321,7 +325,7 @@ def whale_liquidations(spec: ScenarioSpec) -> pd.DataFrame:
         frames.append(_events_frame(m, np.array([spec.assets.index(w.asset)]),
                                     np.array([w.liquidated_side == "long"]),
                                     np.array([w.notional_usd]), whale=True))
-    return pd.concat(frames, ignore_index=True) if frames else _events_frame(*(np.zeros(0),) * 4)
+    return pd.concat(frames, ignore_index=True) if frames else _no_events()
 
 
 def _timestamps(spec: ScenarioSpec, minute: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -431,5 +435,5 @@ def simulate(spec: ScenarioSpec, progress: Progress | None = None) -> Simulation
                         whale_liquidations(spec)], ignore_index=True)
     liquidations = price_liquidations(spec, events, logp, rng)
     report("trades", 0.4)
-    trades = simulate_trades(spec, logp, z5, season, stress(spec, envelopes), rng_for(spec.seed, 3))
-    return Simulation(logp, liquidations, trades)
+    trades = simulate_trades(spec, logp, z5, season, cascade_stress(spec, envelopes), rng_for(spec.seed, 3))
+    return Simulation(liquidations, trades)

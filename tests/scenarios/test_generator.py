@@ -1,0 +1,248 @@
+"""Scenario generator: file contract, determinism, injected truth, realism checks."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from liqwatch.scenarios import SCENARIOS, ScenarioFiles, generate, scenario_prices
+
+HEADER = "exchange,symbol,timestamp,local_timestamp,id,side,price,amount"
+SYMBOL = {"binance-futures": r"^[A-Z]+USDT$", "bybit": r"^[A-Z]+USDT$",
+          "okex-swap": r"^[A-Z]+-USDT-SWAP$"}
+NUMBER = re.compile(r"^\d+(\.\d*[1-9])?$")  # plain decimal, no trailing zeros
+REAL = Path("/work/shared/data/market-2025-01")
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScenarioFiles, float]:
+    t0 = time.perf_counter()
+    files = generate(tmp_path_factory.mktemp("small"), "small", seed=7)
+    return files, time.perf_counter() - t0
+
+
+@pytest.fixture(scope="module")
+def shock(tmp_path_factory: pytest.TempPathFactory) -> ScenarioFiles:
+    """The DeepSeek scenario cut to the two days around the shock (fast)."""
+    return generate(tmp_path_factory.mktemp("shock"), "deepseek", seed=7,
+                    start="2025-01-26T00:00:00+00:00", days=2)
+
+
+def _read(path: Path) -> pd.DataFrame:
+    df = pd.read_csv(path, dtype={"id": str, "price": str, "amount": str}, keep_default_na=False)
+    df["usd"] = df["price"].astype(float) * df["amount"].astype(float)
+    df["asset"] = df["symbol"].str.replace("-USDT-SWAP", "").str.replace("USDT", "")
+    df["t"] = pd.to_datetime(df["timestamp"], unit="us", utc=True)
+    return df
+
+
+def _in(df: pd.DataFrame, cascade: dict, pad: str = "0min") -> pd.Series:
+    lo = pd.Timestamp(cascade["onset"]) - pd.Timedelta(pad)
+    hi = pd.Timestamp(cascade["end"]) + pd.Timedelta(pad)
+    return (df["t"] >= lo) & (df["t"] <= hi) & df["asset"].isin(cascade["assets"])
+
+
+def test_scenarios_listed() -> None:
+    assert set(SCENARIOS) == {"deepseek", "small"}
+
+
+def test_csv_format(small: tuple[ScenarioFiles, float]) -> None:
+    files, _ = small
+    for path, with_ids in ((files.liquidations, False), (files.trades, True)):
+        with gzip.open(path, "rt") as fh:
+            assert fh.readline().rstrip("\n") == HEADER
+        df = _read(path)
+        assert df["timestamp"].dtype == np.int64 and df["local_timestamp"].dtype == np.int64
+        delay = df["local_timestamp"] - df["timestamp"]
+        assert delay.between(5_000, 300_000).all()
+        assert set(df["side"]) == {"buy", "sell"}
+        assert set(df["exchange"]) == set(SYMBOL)
+        for exchange, pattern in SYMBOL.items():
+            assert df.loc[df["exchange"] == exchange, "symbol"].str.match(pattern).all()
+        assert df["price"].str.match(NUMBER).all() and df["amount"].str.match(NUMBER).all()
+        assert (df["usd"] > 0).all()
+        assert (df["id"] != "").all() if with_ids else (df["id"] == "").all()
+        share = df["exchange"].value_counts(normalize=True)
+        assert share["binance-futures"] > share["bybit"] > share["okex-swap"]
+
+
+def test_recording_flaws(small: tuple[ScenarioFiles, float]) -> None:
+    files, _ = small
+    for path in (files.liquidations, files.trades):
+        df = _read(path)
+        steps = np.diff(df["timestamp"].to_numpy())
+        assert 0 < (steps < 0).sum() < len(df) * 0.01
+        assert -steps.min() <= 38_000
+        assert 0 < df.duplicated(list(HEADER.split(","))).sum() < len(df) * 0.01
+
+
+def test_news_and_truth_files(small: tuple[ScenarioFiles, float]) -> None:
+    files, _ = small
+    lines = files.news.read_text().splitlines()
+    stories = [json.loads(line) for line in lines]
+    assert all(set(s) == {"id", "published_at", "source", "title", "body", "url"} for s in stories)
+    assert all(datetime.fromisoformat(s["published_at"]).utcoffset() is not None for s in stories)
+    assert json.loads(files.truth_path.read_text()) == files.truth
+    truth = files.truth
+    assert set(truth) >= {"scenario", "seed", "start", "end", "assets", "sectors", "counts",
+                          "cascades", "whales", "news"}
+    assert truth["sectors"]["ai"] == ["FET", "RENDER"]
+    assert [n["id"] for n in truth["news"]] == [s["id"] for s in stories]
+
+
+def test_counts_match_files(small: tuple[ScenarioFiles, float]) -> None:
+    files, elapsed = small
+    counts = files.truth["counts"]
+    for path, kind in ((files.liquidations, "liquidation"), (files.trades, "trade")):
+        df = _read(path)
+        assert counts[f"{kind}_rows"] == len(df)
+        assert counts[f"{kind}s"] == len(df.drop_duplicates(list(HEADER.split(","))))
+    assert 20_000 <= counts["liquidation_rows"] <= 30_000
+    assert counts["trade_rows"] <= 40_000
+    assert counts["news"] == len(files.news.read_text().splitlines()) == 4
+    assert elapsed < 5.0
+
+
+def test_same_seed_same_bytes_other_seed_differs(small: tuple[ScenarioFiles, float],
+                                                 tmp_path: Path) -> None:
+    files, _ = small
+    again = generate(tmp_path / "again", "small", seed=7)
+    other = generate(tmp_path / "other", "small", seed=8)
+    for a, b, c in zip((files.liquidations, files.trades, files.news, files.truth_path),
+                       (again.liquidations, again.trades, again.news, again.truth_path),
+                       (other.liquidations, other.trades, other.news, other.truth_path)):
+        assert a.read_bytes() == b.read_bytes()
+        if a.suffix == ".gz":
+            assert a.read_bytes() != c.read_bytes()
+
+
+def test_small_ground_truth(small: tuple[ScenarioFiles, float]) -> None:
+    files, _ = small
+    truth = files.truth
+    cascades = {c["id"]: c for c in truth["cascades"]}
+    market, squeeze = cascades["market-long"], cascades["sol-squeeze"]
+    assert (market["scope"], market["liquidated_side"]) == ("market", "long")
+    assert market["assets"] == ["BTC", "ETH", "SOL", "FET", "RENDER"]
+    assert (squeeze["scope"], squeeze["key"], squeeze["liquidated_side"]) == ("asset", "SOL", "short")
+    start = pd.Timestamp(truth["start"])
+    assert pd.Timestamp(market["onset"]) - start == pd.Timedelta(hours=28)
+    assert pd.Timestamp(squeeze["onset"]) - start == pd.Timedelta(hours=20)
+    for c in (market, squeeze):
+        length = pd.Timestamp(c["end"]) - pd.Timestamp(c["onset"])
+        assert pd.Timedelta(minutes=10) <= length <= pd.Timedelta(minutes=60)
+        assert c["onset"] <= c["peak"] <= c["end"]
+    (whale,) = truth["whales"]
+    assert 1e6 <= whale["notional_usd"] <= 5e6
+    assert abs(pd.Timestamp(whale["ts"]) - start - pd.Timedelta(hours=14)) < pd.Timedelta(minutes=15)
+    liq = _read(files.liquidations)
+    assert (liq["usd"] - whale["notional_usd"]).abs().min() < 1.0
+
+
+def test_sides_follow_cascades(small: tuple[ScenarioFiles, float]) -> None:
+    files, _ = small
+    liq = _read(files.liquidations).drop_duplicates(list(HEADER.split(",")))
+    for c in files.truth["cascades"]:
+        win = liq[_in(liq, c)]
+        side = "sell" if c["liquidated_side"] == "long" else "buy"
+        assert win.loc[win["side"] == side, "usd"].sum() >= 0.8 * win["usd"].sum()
+        assert c["notional_usd"] <= win["usd"].sum() * 1.0001
+
+
+def test_cascades_are_unmistakable(small: tuple[ScenarioFiles, float]) -> None:
+    files, _ = small
+    liq = _read(files.liquidations).drop_duplicates(list(HEADER.split(",")))
+    for c in files.truth["cascades"]:
+        for asset in c["assets"]:
+            s = liq[liq["asset"] == asset].set_index("t")["usd"]
+            usd, n = s.resample("15min").sum(), s.resample("15min").count()
+            during = ((usd.index >= pd.Timestamp(c["onset"]) - pd.Timedelta("15min"))
+                      & (usd.index <= pd.Timestamp(c["end"])))
+            assert usd[during].max() >= 30 * usd[~during].median(), asset
+            assert n[during].max() >= 5 * n[~during].median(), asset
+
+
+def test_background_sizes(small: tuple[ScenarioFiles, float]) -> None:
+    files, _ = small
+    liq = _read(files.liquidations).drop_duplicates(list(HEADER.split(",")))
+    quiet = np.ones(len(liq), dtype=bool)
+    for c in files.truth["cascades"]:
+        quiet &= ~_in(liq, c, pad="1h").to_numpy()
+    usd = liq.loc[quiet, "usd"]
+    assert 150 <= usd.median() <= 280
+    assert 1.8 <= np.log(usd).std() <= 2.4
+    top = usd.sort_values().iloc[-len(usd) // 100:].sum() / usd.sum()
+    assert 0.3 <= top <= 0.6
+
+
+def test_news_labels(small: tuple[ScenarioFiles, float]) -> None:
+    files, _ = small
+    stories = {s["id"]: s for s in map(json.loads, files.news.read_text().splitlines())}
+    labels = files.truth["news"]
+    cascades = {c["id"]: c for c in files.truth["cascades"]}
+    assert sorted((n["ai"], n["kind"]) for n in labels) == [
+        (False, "other"), (True, "coverage"), (True, "event"), (True, "event")]
+    for c in cascades.values():
+        if c["trigger_news_id"]:
+            lead = pd.Timestamp(c["onset"]) - pd.Timestamp(stories[c["trigger_news_id"]]["published_at"])
+            assert lead == pd.Timedelta(minutes=40)
+    for n in labels:
+        published = pd.Timestamp(stories[n["id"]]["published_at"])
+        if n["triggers"]:
+            assert n["kind"] == "event" and n["ai"]
+            assert cascades[n["triggers"]]["trigger_news_id"] == n["id"]
+        if n["covers"]:
+            assert n["kind"] == "coverage"
+            assert published > pd.Timestamp(cascades[n["covers"]]["end"])
+
+
+def test_deepseek_shock(shock: ScenarioFiles) -> None:
+    truth = shock.truth
+    cascades = {c["scope"]: c for c in truth["cascades"]}
+    market, sector = cascades["market"], cascades["sector"]
+    assert sector["key"] == "ai" and set(sector["assets"]) == {"FET", "RENDER", "TAO", "WLD"}
+    assert sector["onset"] < market["onset"] == "2025-01-26T23:00:00+00:00"
+    assert "2025-01-27T02:00" <= market["peak"] <= "2025-01-27T08:00"
+    assert {n["id"]: n for n in truth["news"]}[market["trigger_news_id"]]["triggers"] == market["id"]
+    liq = _read(shock.liquidations).drop_duplicates(list(HEADER.split(",")))
+    win = liq[_in(liq, market)]
+    assert (win["side"] == "sell").mul(win["usd"]).sum() >= 0.8 * win["usd"].sum()
+    by_asset = win.groupby("asset")["usd"].sum()
+    assert list(by_asset[["BTC", "ETH", "SOL", "XRP", "DOGE"]].sort_values(ascending=False).index) == [
+        "BTC", "ETH", "SOL", "XRP", "DOGE"]
+    stories = {s["id"]: s for s in map(json.loads, shock.news.read_text().splitlines())}
+    for n in truth["news"]:
+        if n["covers"]:
+            assert stories[n["id"]]["published_at"] > {c["id"]: c for c in truth["cascades"]}[n["covers"]]["onset"]
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason="real January 2025 candles not available")
+def test_price_path_matches_real_candles(shock: ScenarioFiles) -> None:
+    prices = scenario_prices("deepseek", seed=7)
+    real = pd.read_csv(REAL / "BTC_USDT-5m.csv", parse_dates=["date"]).set_index("date")
+    close = real["close"].resample("1h").last()
+    close.index = close.index + pd.Timedelta("1h")  # a bar's close is the price at its end
+    week = close["2025-01-21":"2025-01-28"]
+    error = (prices["BTC"].reindex(week.index) / week - 1).abs()
+    assert error.median() < 0.015 and error.quantile(0.95) < 0.045 and error.max() < 0.07
+    day = prices["BTC"]["2025-01-27":"2025-01-27 23:59"]
+    assert abs(day.min() / 97_777.77 - 1) < 0.01
+    assert abs(day.idxmin() - pd.Timestamp("2025-01-27 07:25", tz="UTC")) <= pd.Timedelta("30min")
+    eth = prices["ETH"]["2025-01-27":"2025-01-27 23:59"].min()
+    assert abs(eth / 3020.01 - 1) < 0.01
+    for asset in ("FET", "RENDER", "WLD"):
+        ours = prices[asset]["2025-01-27":"2025-01-27 23:59"].min() / prices[asset]["2025-01-26 20:30"] - 1
+        assert -0.17 <= ours <= -0.10, asset
+    trades = _read(shock.trades)
+    btc = trades[trades["asset"] == "BTC"].set_index("t")["amount"].astype(float).resample("1h").sum()
+    ours = btc["2025-01-26 23:00"] / btc["2025-01-26 22:00"]
+    theirs = real["volume"]["2025-01-26 23:00":"2025-01-26 23:55"].sum() / \
+        real["volume"]["2025-01-26 22:00":"2025-01-26 22:55"].sum()
+    assert theirs / 2 <= ours <= theirs * 2
