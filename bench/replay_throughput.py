@@ -107,6 +107,12 @@ class Probe:
                     await super().start()
                     probe.mark("faust_start_end")
 
+                async def wait_done(self, *a: Any, **kw: Any) -> None:
+                    probe.mark("publish_returned")
+                    await self.done.wait()
+                    probe.mark("pipeline_done")
+                    await super().wait_done(*a, **kw)
+
             self._restore.append(("Pipeline", orig_pipeline))
             replay_mod.Pipeline = TimedPipeline
         if orig_publisher is not None:
@@ -132,8 +138,6 @@ class Probe:
                 self.timeline.append((now, self.published, ev, rows))
                 if ev and "first_consumed" not in self.t:
                     self.mark("first_consumed")
-                if p.done.is_set():
-                    self.mark("pipeline_done")
             await asyncio.sleep(SAMPLE_S)
 
     def start_sampling(self) -> None:
@@ -200,7 +204,7 @@ async def run(args: argparse.Namespace, tmp: Path, files: dict) -> dict:
         # 3. end to end
         probe.install()
         probe.start_sampling()
-        cpu0, t0 = ceiling.self_cpu_s(), time.perf_counter()
+        cpu0, t0, sys0 = ceiling.self_cpu_s(), time.perf_counter(), ceiling.system_busy_s()
         try:
             summary = await replay(cfg, store, inputs, None, progress=probe.progress)
         finally:
@@ -210,6 +214,7 @@ async def run(args: argparse.Namespace, tmp: Path, files: dict) -> dict:
         self_cpu = ceiling.self_cpu_s() - cpu0
         broker_cpu = (ceiling.proc_cpu_s(broker_pid) - broker_cpu0
                       if broker_pid and broker_cpu0 is not None else None)
+        others_cpu = ceiling.system_busy_s() - sys0 - self_cpu - (broker_cpu or 0.0)
         rss_after_replay = ceiling.self_peak_rss_mb()
 
         # 4. ceiling on the same broker, same messages
@@ -249,6 +254,7 @@ async def run(args: argparse.Namespace, tmp: Path, files: dict) -> dict:
         "broker_pid_found": broker_pid is not None,
         "cpu_s_process_during_replay": self_cpu,
         "cpu_s_broker_during_replay": broker_cpu,
+        "cpu_s_other_processes_during_replay": others_cpu,
         "phases_s": probe.phases(summary.wall_s),
         "timeline": probe.coarse_timeline(),
         "metrics": summary.metrics,
@@ -287,7 +293,9 @@ def print_table(r: dict, gen_s: float) -> None:
          f"broker {_fmt(r['peak_rss_mb_broker'], ' MiB') if r['broker_pid_found'] else 'n/a (pid not found)'}"),
         ("CPU during replay", f"process {r['cpu_s_process_during_replay']:.1f} s, broker "
          f"{_fmt(r['cpu_s_broker_during_replay'] and round(r['cpu_s_broker_during_replay'], 1))} s "
-         f"(replay() call {r['replay_call_s']:.1f} s)"),
+         f"(replay() call {r['replay_call_s']:.1f} s); other processes "
+         f"{r['cpu_s_other_processes_during_replay']:.1f} s of the machine's "
+         f"{r['replay_call_s'] * r['machine']['cpus']:.0f} core-s"),
     ]
     if ph:
         rows.append(("phases (s from 1st produce)",

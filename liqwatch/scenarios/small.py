@@ -19,7 +19,7 @@ from liqwatch.scenarios.news import story
 ASSET_CODES = ("BTC", "ETH", "SOL", "FET", "RENDER")
 DEFAULT_START = datetime(2025, 1, 26, tzinfo=timezone.utc)
 DEFAULT_HOURS = 36.0
-NOTIONAL_X = 90.0
+NOTIONAL_X = 110.0
 SIZE_MULT = 4.0
 START_PRICE = {"BTC": 104700.0, "ETH": 3319.0, "SOL": 252.0, "FET": 1.207, "RENDER": 6.98}
 # Relative price shape (hours from start, level); AI tokens fall DEPTH_AI times as far.
