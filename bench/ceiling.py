@@ -164,3 +164,23 @@ def system_busy_s() -> float:
     fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
     user, nice, system, idle, iowait, irq, softirq, steal = (int(x) for x in fields[:8])
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+async def topic_sizes(bootstrap: str, topics: list[str]) -> dict[str, int]:
+    """Messages now in each topic (end minus beginning offsets, summed over partitions)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+                                enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer.topics()
+        out: dict[str, int] = {}
+        for t in topics:
+            tps = [TopicPartition(t, p) for p in sorted(consumer.partitions_for_topic(t) or ())]
+            if not tps:
+                continue
+            ends = await consumer.end_offsets(tps)
+            starts = await consumer.beginning_offsets(tps)
+            out[t] = sum(ends[tp] - starts[tp] for tp in tps)
+        return out
+    finally:
+        await consumer.stop()

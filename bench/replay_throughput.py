@@ -67,6 +67,24 @@ def generate_scenario(out_dir: Path, scenario: str, seed: int) -> tuple[dict, fl
 
 # ---- light instrumentation of replay() (bench-only, nothing outside bench/ changes) -----
 
+def _merger_state(pipeline: Any) -> dict:
+    """Steps waiting in the stats merger and how far apart its sources' watermarks are
+    (read defensively: these are internals and may change)."""
+    out: dict[str, Any] = {}
+    merger = getattr(pipeline, "merger", None)
+    pending = getattr(merger, "pending", None)
+    if isinstance(pending, dict):
+        out["merger_pending_steps"] = len(pending)
+    wms = getattr(getattr(merger, "clock", None), "_wm", None)
+    if isinstance(wms, dict):
+        vals = [v for v in wms.values() if v is not None]
+        if vals:
+            out["merger_slowest_source"] = min((v, k) for k, v in wms.items() if v is not None)[1]
+            out["merger_source_wm_spread_min"] = round((max(vals) - min(vals)) / 60_000, 1)
+            out["merger_sources_silent"] = sum(v is None for v in wms.values())
+    return out
+
+
 class Probe:
     """Timestamps of the replay's phases and a timeline of the pipeline's counters.
 
@@ -79,7 +97,7 @@ class Probe:
         self.t: dict[str, float] = {}
         self.pipeline: Any = None
         self.published = 0
-        self.timeline: list[tuple[float, int, int, int]] = []
+        self.timeline: list[tuple] = []
         self._restore: list[tuple[str, Any]] = []
         self._task: asyncio.Task | None = None
 
@@ -135,7 +153,9 @@ class Probe:
                 ev = sum(m.events_in.values())
                 rows = sum(m.sink_rows.values())
                 now = time.perf_counter()
-                self.timeline.append((now, self.published, ev, rows))
+                self.timeline.append((now, self.published, ev, rows,
+                                      {t.split(".")[-1]: n for t, n in m.events_in.items()},
+                                      _merger_state(p)))
                 if ev and "first_consumed" not in self.t:
                     self.mark("first_consumed")
             await asyncio.sleep(SAMPLE_S)
@@ -173,10 +193,11 @@ class Probe:
         if w0 is None:
             return []
         out, next_t = [], w0
-        for now, pub, ev, rows in self.timeline:
+        for now, pub, ev, rows, per_topic, merger in self.timeline:
             if now >= next_t:
                 out.append({"t": round(now - w0, 2), "published_lines": pub,
-                            "events_consumed": ev, "sink_rows": rows})
+                            "events_consumed": ev, "sink_rows": rows,
+                            "consumed_by_topic": per_topic, **merger})
                 next_t = now + every_s
         return out
 
@@ -219,8 +240,14 @@ async def run(args: argparse.Namespace, tmp: Path, files: dict) -> dict:
 
         # 4. ceiling on the same broker, same messages
         topics = list(T.INPUT_TOPICS)
-        raw = await ceiling.consume_all(bootstrap, topics, decode=False)
-        dec = await ceiling.consume_all(bootstrap, topics, decode=True)
+        raws, decs = [], []
+        for _ in range(max(1, args.ceiling_runs)):  # alternate; keep each variant's best
+            raws.append(await ceiling.consume_all(bootstrap, topics, decode=False))
+            decs.append(await ceiling.consume_all(bootstrap, topics, decode=True))
+        raw = min(raws, key=lambda x: x.seconds)
+        dec = min(decs, key=lambda x: x.seconds)
+        # Messages the Faust app handled besides the inputs (stats goes through `detect`).
+        internal = await ceiling.topic_sizes(bootstrap, [T.STATS, T.DLQ, T.SPIKES, T.ALERTS])
 
         broker_mem = ceiling.proc_status_mb(broker_pid) if broker_pid else {}
     store.close()
@@ -244,9 +271,12 @@ async def run(args: argparse.Namespace, tmp: Path, files: dict) -> dict:
         "end_to_end_events_per_s": e2e,
         "kafka": {"messages": dec.messages, "event_batches": dec.messages - dec.watermarks,
                   "watermark_markers": dec.watermarks, "events_in_batches": dec.events,
-                  "bytes": dec.bytes, "per_topic": dec.per_topic},
-        "ceiling_raw": raw.to_dict() | {"events_per_s": raw_eps},
-        "ceiling_orjson": dec.to_dict() | {"events_per_s": dec_eps},
+                  "bytes": dec.bytes, "per_topic": dec.per_topic,
+                  "internal_topics": internal},
+        "ceiling_raw": raw.to_dict() | {"events_per_s": raw_eps,
+                                        "all_seconds": [x.seconds for x in raws]},
+        "ceiling_orjson": dec.to_dict() | {"events_per_s": dec_eps,
+                                           "all_seconds": [x.seconds for x in decs]},
         "ratio_e2e_to_ceiling_raw": e2e / raw_eps if raw_eps else None,
         "ratio_e2e_to_ceiling_orjson": e2e / dec_eps if dec_eps else None,
         "peak_rss_mb_process": rss_after_replay,
@@ -278,14 +308,15 @@ def print_table(r: dict, gen_s: float) -> None:
          + ", ".join(f"{t.split('.')[-1]} {n:,}" for t, n in sorted(lines.items())) + ")"),
         ("kafka messages", f"{k['messages']:,}  ({batches:,} batches, "
          f"{k['events_in_batches'] / batches if batches else 0:,.0f} events/batch avg, "
-         f"{k['watermark_markers']:,} watermarks; {k['bytes'] / 1e6:,.1f} MB)"),
+         f"{k['watermark_markers']:,} watermarks; {k['bytes'] / 1e6:,.1f} MB); "
+         f"+ {k['internal_topics'].get(T.STATS, 0):,} internal stats messages"),
         ("replay wall", f"{r['replay_wall_s']:.2f} s first produce → last flush "
                         f"(replay() call {r['replay_call_s']:.1f} s incl. Faust start/stop)"),
         ("end-to-end", f"{_fmt(r['end_to_end_events_per_s'])} events/s"),
-        ("ceiling, raw", f"{_fmt(r['ceiling_raw']['events_per_s'])} events/s  "
+        ("ceiling, raw", f"(best of {len(r['ceiling_raw']['all_seconds'])}) {_fmt(r['ceiling_raw']['events_per_s'])} events/s  "
          f"({_fmt(r['ceiling_raw']['messages_per_s'])} msg/s, "
          f"{r['ceiling_raw']['bytes_per_s'] / 1e6:,.0f} MB/s, {r['ceiling_raw']['seconds']:.2f} s)"),
-        ("ceiling, orjson", f"{_fmt(r['ceiling_orjson']['events_per_s'])} events/s  "
+        ("ceiling, orjson", f"(best of {len(r['ceiling_orjson']['all_seconds'])}) {_fmt(r['ceiling_orjson']['events_per_s'])} events/s  "
          f"({r['ceiling_orjson']['seconds']:.2f} s)"),
         ("e2e / ceiling", f"{r['ratio_e2e_to_ceiling_raw']:.1%} of raw, "
                           f"{r['ratio_e2e_to_ceiling_orjson']:.1%} of orjson"),
@@ -325,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="input topic partitions (default: the config default)")
     p.add_argument("--config", type=Path, default=None,
                    help="liqwatch.toml to start from (default: built-in defaults, env ignored)")
+    p.add_argument("--ceiling-runs", type=int, default=2,
+                   help="passes of each ceiling variant; the fastest is reported (default 2)")
     p.add_argument("--out", type=Path, default=None, help="write the results as JSON here")
     p.add_argument("-v", "--verbose", action="store_true", help="log liqwatch INFO messages")
     args = p.parse_args(argv)
