@@ -27,7 +27,10 @@ SCENARIOS: dict[str, str] = {
              "a SOL short squeeze, one whale; fast, for tests (options: start, hours)",
 }
 
-_BUILDERS: dict[str, Callable[..., ScenarioSpec]] = {"deepseek": deepseek.build, "small": small.build}
+_BUILDERS: dict[str, Callable[..., ScenarioSpec]] = {
+    "deepseek": deepseek.build,
+    "small": small.build,
+}
 
 
 @dataclass(frozen=True)
@@ -67,12 +70,12 @@ def generate(out_dir: Path, scenario: str = "deepseek", seed: int = 7,
     out_dir.mkdir(parents=True, exist_ok=True)
     spec = build_spec(scenario, seed, **overrides)
     sim = simulate(spec, report)
-    files = ScenarioFiles(out_dir / "liquidations.csv.gz", out_dir / "trades.csv.gz",
-                          out_dir / "news.jsonl", out_dir / "truth.json", {})
+    liquidations, trades = out_dir / "liquidations.csv.gz", out_dir / "trades.csv.gz"
+    news, truth_path = out_dir / "news.jsonl", out_dir / "truth.json"
     counts: dict[str, int] = {}
     for kind, frame, path, fraction, with_ids in (
-            ("liquidation", sim.liquidations, files.liquidations, 0.55, False),
-            ("trade", sim.trades, files.trades, 0.7, True)):
+            ("liquidation", sim.liquidations, liquidations, 0.55, False),
+            ("trade", sim.trades, trades, 0.7, True)):
         report(f"writing {kind}s", fraction)
         rows = tardis_rows(spec, frame, rng_for(seed, 5), with_ids)
         written = recording_artifacts(rows, rng_for(seed, 6))
@@ -81,8 +84,8 @@ def generate(out_dir: Path, scenario: str = "deepseek", seed: int = 7,
         counts[f"{kind}_rows"] = len(written)
     counts["news"] = len(spec.news)
     report("writing news and truth", 0.95)
-    write_news(spec.news, files.news)
+    write_news(spec.news, news)
     truth = build_truth(spec, sim, counts)
-    write_truth(truth, files.truth_path)
+    write_truth(truth, truth_path)
     report("done", 1.0)
-    return ScenarioFiles(files.liquidations, files.trades, files.news, files.truth_path, truth)
+    return ScenarioFiles(liquidations, trades, news, truth_path, truth)

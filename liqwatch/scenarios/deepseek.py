@@ -1,12 +1,40 @@
 """The DeepSeek shock of 2025-01-27, rebuilt from published facts for the demo scenario.
 
-Prices: daily opens and the published intraday facts (inauguration record on 01-20, the
-CME-reopen drop at 23:00 on 01-26, BTC below 100k around 05:00 and its 97.8k low at 07:25
-on 01-27, ETH's 3,020 low, AI tokens -11% to -15%) are anchors; seeded noise fills in.
-Liquidations: CoinGlass's 24h figures for the shock divided by NOTIONAL_DIVISOR, split
-89% longs / 11% shorts, so the file stays a few hundred thousand rows. AI-token figures
-were not published; ours are assumptions of the same order as DOGE's.
-"""
+Prices: a seeded random walk bridged through a sparse set of anchors (`BTC_ANCHORS`, and
+`LEVELS` at `MAJOR_TIMES` / `AI_TIMES`; UTC, January 2025). No number is taken from any
+recorded market data.
+Published facts (shared/ARCHITECTURE.md, "The seed event: the DeepSeek shock"):
+  - BTC 104,300 at 01-26 23:00 (CME reopen) and 102,600 an hour later, 01-27 00:00;
+  - BTC 100,000 at 01-27 05:00 (first below 100k around then), low 97,800 at 07:25;
+  - ETH low 3,020 at 01-27 07:25, and, from its published -8%, 3,280 before the shock
+    (01-26 23:00);
+  - AI tokens (FET, RENDER, TAO, WLD) -11% to -15% on 01-27: each one's low is 13% (the
+    middle of that range; the per-token split was not published) below its level at
+    01-26 20:00 (the levels, the 10:30 time of the low and the rounding are ours):
+    FET 1.20 -> 1.04, RENDER 7.00 -> 6.10, TAO 420 -> 365, WLD 2.00 -> 1.74.
+Our assumptions (round levels as the news of that week reported them, or shaping guesses):
+  - BTC: 101k on 01-20 00:00, the ~109k record at 07:30 before the inauguration, 102k
+    at 20:00 after it; 106k (01-22), 104k (01-24), 105k (01-26) for the 102-106k week;
+    101k at 01-27 16:00 (back above 100k in the US session), ~102k on 01-28 12:00,
+    104k on 01-30 00:00;
+  - ETH 3,300 through 01-20..26, SOL 250, XRP 3.10, DOGE 0.350 before the shock;
+  - in the CME hour the other majors fall as BTC did (-1.6%, rounded: ETH 3,230, SOL 246,
+    XRP 3.05, DOGE 0.345 at 01-27 00:00);
+  - SOL, XRP and DOGE lows at 07:25 about 10% down (a little more than ETH's -8%):
+    SOL 225, XRP 2.80, DOGE 0.315;
+  - majors rebound part-way by 01-27 16:00 and hold there (ETH 3,150, SOL 235, XRP 3.00,
+    DOGE 0.330);
+  - AI tokens: ~8% up on 01-22 after the Stargate news (FET 1.30, RENDER 7.50, TAO 450,
+    WLD 2.15), back to their pre-shock level by 01-25; after the low, about half the fall
+    back by 01-27 16:00 (FET 1.12, RENDER 6.50, TAO 390, WLD 1.85) and flat after that.
+Lows (the walk is reflected above them): each major's anchored 07:25 low and each AI
+token's 10:30 low stays the low of the whole scenario; BTC's 100k at 05:00 is also its
+floor from 01-20 20:00 on, so that is when it first goes below 100k "for the first time
+in a week" (as the 01-27 coverage says).
+Liquidations: CoinGlass's 24h figures for 01-27 divided by NOTIONAL_DIVISOR and split 89%
+longs / 11% shorts; with that divisor the day totals about 7x a normal day (reported:
+"up more than 850%") and the file stays under 300k rows. AI-token figures were not
+published; ours are assumptions of the same order as DOGE's."""
 
 from __future__ import annotations
 
@@ -14,7 +42,8 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from liqwatch.scenarios.market import EXCHANGES, CascadeSpec, ScenarioSpec, WhaleSpec, rng_for
+from liqwatch.scenarios.market import (ASSETS, EXCHANGES, CascadeSpec, ScenarioSpec, WhaleSpec,
+                                       as_utc, rng_for)
 from liqwatch.scenarios.news import Story, story
 
 NOTIONAL_DIVISOR = 2.0
@@ -30,51 +59,29 @@ def _t(text: str) -> datetime:
     return datetime.strptime(f"2025-{text}", "%Y-%m-%d %H:%M").replace(tzinfo=timezone.utc)
 
 
-def _daily(opens: str) -> list[tuple[datetime, float]]:
-    """Daily 00:00 UTC prices from 'DD:price DD:price ...'."""
-    out = []
-    for item in opens.split():
-        day, price = item.split(":")
-        out.append((_t(f"01-{day} 00:00"), float(price)))
-    return out
-
-
-_SHOCK_MAJOR = "01-26 23:00", "01-27 07:25", "01-27 15:00"
-_SHOCK_AI = "01-26 20:30", "01-27 10:30", "01-27 15:00"
-
-# asset -> (daily opens, [extra (time, price)]): shock anchors carry the published moves.
-ANCHORS: dict[str, tuple[str, list[tuple[str, float]]]] = {
-    "BTC": ("20:101300 21:102300 22:106100 23:103700 24:103900 25:104900 26:104700 "
-            "27:102600 28:102100 29:101300 30:103700 31:104700",
-            [("01-20 07:30", 109000), ("01-20 12:00", 108000), ("01-20 17:30", 101500),
-             ("01-26 23:00", 104300), ("01-27 02:30", 101300), ("01-27 04:00", 100800),
-             ("01-27 05:15", 99900), ("01-27 07:25", 97800),
-             ("01-27 15:00", 101800)]),
-    "ETH": ("20:3215 21:3284 22:3328 23:3243 24:3338 25:3310 26:3319 27:3233 28:3182 "
-            "29:3078 30:3114 31:3247",
-            [("01-20 07:30", 3400), ("01-20 17:30", 3230), ("01-26 23:00", 3290),
-             ("01-27 07:25", 3020), ("01-27 15:00", 3130)]),
-    "SOL": ("20:252 21:240 22:257 23:253 24:255 25:255 26:252 27:247 28:239 29:233 "
-            "30:238 31:241",
-            [("01-26 23:00", 250), ("01-27 07:25", 224), ("01-27 15:00", 238)]),
-    "XRP": ("20:3.26 21:3.11 22:3.17 23:3.11 24:3.13 25:3.10 26:3.11 27:3.04 28:3.12 "
-            "29:3.07 30:3.12 31:3.12",
-            [("01-26 23:00", 3.08), ("01-27 07:25", 2.82), ("01-27 15:00", 3.05)]),
-    "DOGE": ("20:0.379 21:0.363 22:0.370 23:0.359 24:0.343 25:0.348 26:0.337 27:0.331 "
-             "28:0.333 29:0.320 30:0.329 31:0.331",
-             [("01-26 23:00", 0.334), ("01-27 07:25", 0.305), ("01-27 15:00", 0.326)]),
-    "FET": ("20:1.173 21:1.186 22:1.307 23:1.280 24:1.244 25:1.226 26:1.207 27:1.178 "
-            "28:1.119 29:0.979 30:0.993 31:1.047",
-            [("01-26 20:30", 1.215), ("01-27 10:30", 1.050), ("01-27 15:00", 1.110)]),
-    "RENDER": ("20:6.70 21:6.73 22:7.24 23:7.05 24:7.07 25:6.88 26:6.98 27:6.73 28:6.23 "
-               "29:5.54 30:5.48 31:5.87",
-               [("01-26 20:30", 6.95), ("01-27 10:30", 5.90), ("01-27 15:00", 6.25)]),
-    "TAO": ("20:427 21:408 22:426 23:400 24:380 25:373 26:409 27:433 28:446 29:451 "
-            "30:449 31:453",
-            [("01-26 20:30", 446), ("01-27 10:30", 390), ("01-27 15:00", 465)]),
-    "WLD": ("20:1.907 21:1.894 22:2.128 23:2.314 24:2.261 25:2.132 26:2.099 27:1.991 "
-            "28:1.906 29:1.632 30:1.724 31:1.766",
-            [("01-26 20:30", 2.090), ("01-27 10:30", 1.820), ("01-27 15:00", 1.920)]),
+# Price anchors, UTC; which are published facts and which are our round assumptions: see
+# the module docstring. BTC has its own times; the other assets share one grid per group.
+BTC_ANCHORS: tuple[tuple[str, float], ...] = (
+    ("01-20 00:00", 101_000), ("01-20 07:30", 109_000), ("01-20 20:00", 102_000),
+    ("01-22 00:00", 106_000), ("01-24 00:00", 104_000), ("01-26 00:00", 105_000),
+    ("01-26 23:00", 104_300), ("01-27 00:00", 102_600), ("01-27 05:00", 100_000),
+    ("01-27 07:25", 97_800), ("01-27 16:00", 101_000), ("01-28 12:00", 102_000),
+    ("01-30 00:00", 104_000))
+MAJOR_TIMES = ("01-20 00:00", "01-22 12:00", "01-25 00:00", "01-26 23:00", "01-27 00:00",
+               "01-27 07:25", "01-27 16:00", "01-30 00:00")
+AI_TIMES = ("01-20 00:00", "01-22 12:00", "01-25 00:00", "01-26 20:00", "01-27 10:30",
+            "01-27 16:00", "01-30 00:00")
+LEVELS: dict[str, tuple[float, ...]] = {
+    # at MAJOR_TIMES
+    "ETH": (3_300, 3_300, 3_300, 3_280, 3_230, 3_020, 3_150, 3_150),
+    "SOL": (250, 250, 250, 250, 246, 225, 235, 235),
+    "XRP": (3.10, 3.10, 3.10, 3.10, 3.05, 2.80, 3.00, 3.00),
+    "DOGE": (0.350, 0.350, 0.350, 0.350, 0.345, 0.315, 0.330, 0.330),
+    # at AI_TIMES
+    "FET": (1.20, 1.30, 1.20, 1.20, 1.04, 1.12, 1.12),
+    "RENDER": (7.00, 7.50, 7.00, 7.00, 6.10, 6.50, 6.50),
+    "TAO": (420, 450, 420, 420, 365, 390, 390),
+    "WLD": (2.00, 2.15, 2.00, 2.00, 1.74, 1.85, 1.85),
 }
 
 # CoinGlass 24h liquidations on 2025-01-27, USD millions (AI tokens: our assumption).
@@ -85,8 +92,12 @@ LONG_SHARE = 883 / 993
 
 
 def _anchors(code: str) -> list[tuple[datetime, float]]:
-    opens, extra = ANCHORS[code]
-    return sorted(_daily(opens) + [(_t(t), float(p)) for t, p in extra])
+    if code == "BTC":
+        points = BTC_ANCHORS
+    else:
+        times = AI_TIMES if ASSETS[code].sector == "ai" else MAJOR_TIMES
+        points = tuple(zip(times, LEVELS[code], strict=True))
+    return sorted((_t(t), float(p)) for t, p in points)
 
 
 def _cascades() -> list[CascadeSpec]:
@@ -129,7 +140,8 @@ def _news() -> list[Story]:
               covers=SECTOR_ID),
         story("liquidations_top", "news-20250127-liquidations-top", _t("01-27 15:30"),
               covers=MARKET_ID, total="$900 million", longs="about $800 million",
-              btc="$280 million", eth="$130 million"),
+              btc="$280 million", eth="$130 million",
+              move="bitcoin fell below $100,000 for the first time in a week"),
         story("sacks_distillation", "news-20250128-sacks-distillation", _t("01-28 19:40"),
               covers=MARKET_ID),
         story("openai_ft", "news-20250129-openai-ft", _t("01-29 08:10"), covers=MARKET_ID),
@@ -152,7 +164,7 @@ def _whales(seed: int, start: datetime, end: datetime,
     weights = np.array([0.45, 0.3, 0.1, 0.08, 0.07])
     shares = np.array([e.share for e in EXCHANGES])
     whales = []
-    for m in np.sort(rng.choice(cand, size=count, replace=False)) if count else []:
+    for m in np.sort(rng.choice(cand, size=count, replace=False)):
         at = start + timedelta(minutes=int(m), milliseconds=int(rng.integers(0, 60_000)))
         whales.append(WhaleSpec(
             asset=majors[rng.choice(5, p=weights)], at=at,
@@ -162,19 +174,19 @@ def _whales(seed: int, start: datetime, end: datetime,
     return whales
 
 
-def build(seed: int, start: datetime | str = DEFAULT_START, days: float = DEFAULT_DAYS) -> ScenarioSpec:
+def build(seed: int, start: datetime | str = DEFAULT_START,
+          days: float = DEFAULT_DAYS) -> ScenarioSpec:
     """The DeepSeek scenario over [start, start + days); parts outside the window drop out."""
-    start = datetime.fromisoformat(start) if isinstance(start, str) else start
-    start = start.replace(tzinfo=start.tzinfo or timezone.utc)
+    start = as_utc(start)
     end = start + timedelta(days=days)
-    cascades = [c for c in _cascades() if start <= c.onset < end]
+    cascades = [c for c in _cascades() if c.onset < end and c.end > start]
     vol_knots = [(_t(t), v) for t, v in (
         ("01-20 05:00", 1.0), ("01-20 08:00", 1.6), ("01-20 20:00", 1.5), ("01-21 04:00", 1.0),
         ("01-26 22:00", 1.0), ("01-26 23:00", 1.8), ("01-27 00:30", 1.2), ("01-27 04:30", 1.2),
-        ("01-27 05:30", 1.8), ("01-27 08:00", 1.8),
-        ("01-27 18:00", 1.4), ("01-28 06:00", 1.0))]
-    lows = {a: (_t("01-27 07:25"), timedelta(hours=6)) for a in ("BTC", "ETH", "SOL", "XRP", "DOGE")}
-    lows.update({a: (_t("01-27 10:30"), timedelta(hours=8)) for a in ("FET", "RENDER", "TAO", "WLD")})
+        ("01-27 05:30", 1.8), ("01-27 08:00", 1.8), ("01-27 18:00", 1.4), ("01-28 06:00", 1.0))]
+    lows = {a: [(_t("01-27 07:25"), start, end)] for a in ASSET_CODES[:5]}
+    lows.update({a: [(_t("01-27 10:30"), start, end)] for a in ASSET_CODES[5:]})
+    lows["BTC"].insert(0, (_t("01-27 05:00"), _t("01-20 20:00"), _t("01-27 05:00")))
     return ScenarioSpec(
         name="deepseek", seed=seed, start=start, end=end, assets=ASSET_CODES,
         anchors={a: _anchors(a) for a in ASSET_CODES}, lows=lows, vol_knots=vol_knots,

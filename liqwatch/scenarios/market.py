@@ -1,14 +1,15 @@
 """Market model for synthetic scenarios: assets, price paths, liquidation and trade flow.
 
 A scenario is described by a `ScenarioSpec` (dated price anchors, cascades, whales, news);
-`simulate` turns it into event arrays with numpy, one minute of time at a time. Everything
-random comes from generators seeded by the caller, so the same seed gives the same events.
+`simulate` turns it into events with numpy on a one-minute grid (rates per minute, times
+uniform within the minute). Everything random comes from generators derived from the
+scenario's seed, so the same seed gives the same events.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 import numpy as np
@@ -19,10 +20,13 @@ from liqwatch.scenarios.news import Story
 Progress = Callable[[str, float], None]
 
 MINUTE_US = 60_000_000
-# Log-size spread of one asset's liquidations; mixing assets with different medians
-# brings the market-wide figure to the ~2.1 seen in real Binance recordings.
+# Log-size spread of liquidations, as in a real Binance recording (~2.1); BTC's 0.001 BTC
+# minimum order trims its low tail, mixing assets with different medians widens it.
 LIQ_LOG_SD = 2.1
-TRADE_LOG_SD = 1.6
+TRADE_LOG_SD = 1.2
+# How far (log) an anchored low's window stays above it away from the low: one calm sd
+# of the walk per sqrt(minute) from the low, up to this cap, so fill noise cannot undercut it.
+LOW_CLEARANCE = 0.005
 
 
 @dataclass(frozen=True)
@@ -131,9 +135,10 @@ class ScenarioSpec:
     start: datetime
     end: datetime
     assets: tuple[str, ...]
-    anchors: dict[str, list[tuple[datetime, float]]]
-    lows: dict[str, tuple[datetime, timedelta]] = field(default_factory=dict)
-    vol_knots: list[tuple[datetime, float]] = field(default_factory=list)
+    anchors: dict[str, list[tuple[datetime, float]]]  # asset -> dated prices to pass through
+    # asset -> [(time of an anchored low, start, end of the window it stays the low of)]
+    lows: dict[str, list[tuple[datetime, datetime, datetime]]] = field(default_factory=dict)
+    vol_knots: list[tuple[datetime, float]] = field(default_factory=list)  # volatility multiplier
     cascades: list[CascadeSpec] = field(default_factory=list)
     whales: list[WhaleSpec] = field(default_factory=list)
     news: list[Story] = field(default_factory=list)
@@ -155,6 +160,12 @@ class Simulation:
 
     liquidations: pd.DataFrame  # ts, asset, exchange, sell, price, amount, cascade, whale
     trades: pd.DataFrame  # ts, asset, exchange, sell, price, amount
+
+
+def as_utc(value: datetime | str) -> datetime:
+    """A datetime (or ISO string) as an aware datetime; naive ones are taken as UTC."""
+    t = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 
 def rng_for(seed: int, stream: int) -> np.random.Generator:
@@ -188,8 +199,10 @@ def price_paths(spec: ScenarioSpec, rng: np.random.Generator) -> np.ndarray:
     """Log price per minute per asset: a random walk bridged through the dated anchors.
 
     Between two anchors the walk's own drift is removed so it lands on the next anchor
-    (a Brownian bridge); `lows` reflect the path upward so an anchored low stays the
-    low of its window.
+    (a Brownian bridge); `lows` reflect the path upward, in turn, about a curve rising
+    from each anchored low (see LOW_CLEARANCE), so it stays the low of its window; a
+    window that starts and ends at the scenario's edges or on anchors more than
+    LOW_CLEARANCE above the low leaves the path continuous.
     """
     n = spec.minutes
     vol_mult = _knot_curve(spec, spec.vol_knots, n) if spec.vol_knots else np.ones(n)
@@ -204,13 +217,13 @@ def price_paths(spec: ScenarioSpec, rng: np.random.Generator) -> np.ndarray:
         walk = np.concatenate([[0.0], np.cumsum(steps)])
         knots = np.unique(np.clip(np.concatenate([[0.0, n], np.round(xs)]), 0, n))
         out[:, j] = trend + walk - np.interp(grid, knots, walk[knots.astype(int)])
-        if code in spec.lows:
-            at, window = spec.lows[code]
+        for at, begin, end in spec.lows.get(code, ()):
             m = int(round(spec.minute_of(at)))
-            w = int(window.total_seconds() // 60)
-            lo, hi = max(0, m - w), min(n + 1, m + w + 1)
+            lo = max(0, int(round(spec.minute_of(begin))))
+            hi = min(n + 1, int(round(spec.minute_of(end))) + 1)
             if 0 <= m <= n:
-                floor = out[m, j]
+                away = np.sqrt(np.abs(np.arange(lo, hi) - m))
+                floor = out[m, j] + np.minimum(ASSETS[code].vol * away, LOW_CLEARANCE)
                 seg = out[lo:hi, j]
                 out[lo:hi, j] = np.where(seg < floor, 2 * floor - seg, seg)
     return out
@@ -225,18 +238,26 @@ def _zscores(spec: ScenarioSpec, logp: np.ndarray, lag: int) -> np.ndarray:
     return moved / (vol * np.sqrt(lag))
 
 
+def _envelope(spec: ScenarioSpec, c: CascadeSpec, grid: np.ndarray) -> np.ndarray:
+    x = np.array([spec.minute_of(t) for t, _ in c.knots])
+    y = np.array([v for _, v in c.knots])
+    return np.interp(grid, x, y / y.max(), left=0.0, right=0.0)
+
+
 def cascade_envelopes(spec: ScenarioSpec) -> list[np.ndarray]:
     """Per cascade, its per-minute knot curve (peak 1, zero outside onset..end)."""
     grid = np.arange(spec.minutes) + 0.5
-    out = []
-    for c in spec.cascades:
-        x = np.array([spec.minute_of(t) for t, _ in c.knots])
-        y = np.array([v for _, v in c.knots])
-        out.append(np.interp(grid, x, y / y.max(), left=0.0, right=0.0))
-    return out
+    return [_envelope(spec, c, grid) for c in spec.cascades]
 
 
-def cascade_profiles(spec: ScenarioSpec, envelopes: list[np.ndarray], z5: np.ndarray) -> list[np.ndarray]:
+def visible_share(spec: ScenarioSpec, c: CascadeSpec, envelope: np.ndarray) -> float:
+    """The part of a cascade's intensity inside the scenario window (1 unless cut off)."""
+    whole = _envelope(spec, c, np.arange(spec.minute_of(c.onset), spec.minute_of(c.end)) + 0.5)
+    return float(min(1.0, envelope.sum() / whole.sum())) if whole.sum() > 0 else 0.0
+
+
+def cascade_profiles(spec: ScenarioSpec, envelopes: list[np.ndarray],
+                     z5: np.ndarray) -> list[np.ndarray]:
     """Per cascade, a (minutes, assets) event intensity, optionally following price moves."""
     profiles = []
     for c, base in zip(spec.cascades, envelopes):
@@ -293,13 +314,18 @@ def background_liquidations(spec: ScenarioSpec, z15: np.ndarray, season: np.ndar
     return _events_frame(minute, asset, sell, usd)
 
 
-def cascade_liquidations(spec: ScenarioSpec, profiles: list[np.ndarray],
-                         rng: np.random.Generator) -> pd.DataFrame:
-    """Injected cascade events: counts from the target notional, sizes scaled to hit it."""
+def cascade_liquidations(spec: ScenarioSpec, envelopes: list[np.ndarray],
+                         profiles: list[np.ndarray], rng: np.random.Generator) -> pd.DataFrame:
+    """Injected cascade events: counts from the target notional, sizes scaled to hit it.
+
+    A cascade cut off by the scenario window gets only its visible share of the target.
+    """
     frames = []
     mean_factor = float(np.exp(LIQ_LOG_SD**2 / 2))
-    for k, (c, prof) in enumerate(zip(spec.cascades, profiles)):
-        for code, target in c.notional_usd.items():
+    for k, (c, env, prof) in enumerate(zip(spec.cascades, envelopes, profiles)):
+        visible = visible_share(spec, c, env)
+        for code, whole_target in c.notional_usd.items():
+            target = whole_target * visible
             j = spec.assets.index(code)
             w = prof[:, j]
             if w.sum() <= 0:
@@ -309,9 +335,9 @@ def cascade_liquidations(spec: ScenarioSpec, profiles: list[np.ndarray],
             minute = np.repeat(np.arange(w.size), rng.multinomial(n, w / w.sum()))
             minority = rng.random(n) < c.minority_share
             usd = median * np.exp(LIQ_LOG_SD * rng.standard_normal(n))
-            for mask, share in ((~minority, 1.0 - c.minority_share), (minority, c.minority_share)):
+            for mask, part in ((~minority, 1.0 - c.minority_share), (minority, c.minority_share)):
                 if mask.any():
-                    usd[mask] *= target * share / usd[mask].sum()
+                    usd[mask] *= target * part / usd[mask].sum()
             sell = minority if c.liquidated_side == "short" else ~minority
             frames.append(_events_frame(minute, np.full(n, j), sell, usd, cascade=k))
     return pd.concat(frames, ignore_index=True) if frames else _no_events()
@@ -335,7 +361,8 @@ def _timestamps(spec: ScenarioSpec, minute: np.ndarray, rng: np.random.Generator
     return start_us + minute * MINUTE_US + ms * 1000
 
 
-def _price_at(spec: ScenarioSpec, logp: np.ndarray, ts: np.ndarray, asset: np.ndarray) -> np.ndarray:
+def _price_at(spec: ScenarioSpec, logp: np.ndarray, ts: np.ndarray,
+              asset: np.ndarray) -> np.ndarray:
     start_us = int(spec.start.timestamp()) * 1_000_000
     x = (ts - start_us) / MINUTE_US
     i = np.minimum(x.astype(np.int64), spec.minutes - 1)
@@ -385,10 +412,11 @@ def price_liquidations(spec: ScenarioSpec, events: pd.DataFrame, logp: np.ndarra
     price = _round_to(price, tick)
     amount = _round_to(events["usd"].to_numpy() / price, step, floor_one=True)
     out = pd.DataFrame({"ts": ts, "asset": asset, "exchange": exchange, "sell": sell,
-                        "price": price, "amount": amount,
-                        "cascade": events["cascade"].to_numpy(), "whale": events["whale"].to_numpy()})
+                        "price": price, "amount": amount, "cascade": events["cascade"].to_numpy(),
+                        "whale": events["whale"].to_numpy()})
     out = _throttle(out).sort_values("ts", kind="stable")
-    return out.drop_duplicates(["ts", "asset", "exchange", "sell", "price", "amount"]).reset_index(drop=True)
+    same = ["ts", "asset", "exchange", "sell", "price", "amount"]
+    return out.drop_duplicates(same).reset_index(drop=True)
 
 
 def simulate_trades(spec: ScenarioSpec, logp: np.ndarray, z5: np.ndarray, season: np.ndarray,
@@ -431,9 +459,10 @@ def simulate(spec: ScenarioSpec, progress: Progress | None = None) -> Simulation
     report("liquidations", 0.2)
     rng = rng_for(spec.seed, 2)
     events = pd.concat([background_liquidations(spec, z15, season, rng),
-                        cascade_liquidations(spec, profiles, rng),
+                        cascade_liquidations(spec, envelopes, profiles, rng),
                         whale_liquidations(spec)], ignore_index=True)
     liquidations = price_liquidations(spec, events, logp, rng)
     report("trades", 0.4)
-    trades = simulate_trades(spec, logp, z5, season, cascade_stress(spec, envelopes), rng_for(spec.seed, 3))
+    trades = simulate_trades(spec, logp, z5, season, cascade_stress(spec, envelopes),
+                             rng_for(spec.seed, 3))
     return Simulation(liquidations, trades)

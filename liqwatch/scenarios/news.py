@@ -52,7 +52,8 @@ class Story:
 TEMPLATES: dict[str, tuple[str, bool, str, str, str]] = {
     "r1_release": (
         "Tech Brief", True, "event",
-        "DeepSeek releases R1 reasoning model, says it rivals OpenAI's o1 at a fraction of the cost",
+        "DeepSeek releases R1 reasoning model, says it rivals OpenAI's o1 at a fraction "
+        "of the cost",
         "Chinese AI lab DeepSeek released R1, an open-weight reasoning model it says matches "
         "OpenAI's o1 on maths, coding and reasoning benchmarks. The company published the "
         "weights under an MIT licence and priced API access far below US rivals. Researchers "
@@ -92,7 +93,7 @@ TEMPLATES: dict[str, tuple[str, bool, str, str, str]] = {
         "Block Ledger", True, "coverage",
         "Crypto liquidations top {total} as DeepSeek rattles markets",
         "More than {total} of leveraged crypto positions were liquidated in 24 hours as "
-        "bitcoin fell below $100,000 for the first time in a week, CoinGlass data show. "
+        "{move}, CoinGlass data show. "
         "Longs accounted for {longs} of the total. Bitcoin positions made up {btc} and "
         "ether {eth}. The sell-off followed DeepSeek's rise to the top of the US App Store, "
         "which hit AI-linked stocks and tokens."),

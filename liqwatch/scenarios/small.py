@@ -13,7 +13,8 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from liqwatch.scenarios.market import EXCHANGES, CascadeSpec, ScenarioSpec, WhaleSpec, baseline_15m, rng_for
+from liqwatch.scenarios.market import (EXCHANGES, CascadeSpec, ScenarioSpec, WhaleSpec, as_utc,
+                                       baseline_15m, rng_for)
 from liqwatch.scenarios.news import story
 
 ASSET_CODES = ("BTC", "ETH", "SOL", "FET", "RENDER")
@@ -42,24 +43,22 @@ def _anchors(code: str, start: datetime) -> list[tuple[datetime, float]]:
     return [(start + timedelta(hours=h), START_PRICE[code] * lvl) for h, lvl in points]
 
 
-def _cascade(cid: str, scope: str, key: str, side: str, start: datetime, at_hours: float,
-             assets: tuple[str, ...], minutes: tuple[float, float, float], trigger: str | None,
-             minority: float) -> CascadeSpec:
-    onset = start + timedelta(hours=at_hours)
-    rise, fall, tail = minutes
-    knots = ((onset, 0.35), (onset + timedelta(minutes=rise), 1.0),
-             (onset + timedelta(minutes=rise + fall), 0.25),
-             (onset + timedelta(minutes=rise + fall + tail), 0.0))
-    notional = {a: NOTIONAL_X * baseline_15m(a)[1] for a in assets}
+def _cascade(cid: str, scope: str, key: str, side: str, onset: datetime,
+             assets: tuple[str, ...], rise_fall_tail: tuple[int, int, int], minority: float,
+             trigger: str | None = None) -> CascadeSpec:
+    """A sharp cascade: ramps up for `rise` minutes, decays over `fall`, fades over `tail`."""
+    rise, fall, tail = (timedelta(minutes=m) for m in rise_fall_tail)
+    knots = ((onset, 0.35), (onset + rise, 1.0), (onset + rise + fall, 0.25),
+             (onset + rise + fall + tail, 0.0))
     return CascadeSpec(id=cid, scope=scope, key=key, liquidated_side=side, knots=knots,
-                       notional_usd=notional, size_mult=SIZE_MULT, minority_share=minority,
-                       trigger_news_id=trigger)
+                       notional_usd={a: NOTIONAL_X * baseline_15m(a)[1] for a in assets},
+                       size_mult=SIZE_MULT, minority_share=minority, trigger_news_id=trigger)
 
 
-def build(seed: int, start: datetime | str = DEFAULT_START, hours: float = DEFAULT_HOURS) -> ScenarioSpec:
+def build(seed: int, start: datetime | str = DEFAULT_START,
+          hours: float = DEFAULT_HOURS) -> ScenarioSpec:
     """The small scenario over [start, start + hours); events past the end drop out."""
-    start = datetime.fromisoformat(start) if isinstance(start, str) else start
-    start = start.replace(tzinfo=start.tzinfo or timezone.utc)
+    start = as_utc(start)
     end = start + timedelta(hours=hours)
     rng = rng_for(seed, 4)
 
@@ -67,20 +66,22 @@ def build(seed: int, start: datetime | str = DEFAULT_START, hours: float = DEFAU
         return start + timedelta(hours=h)
 
     cascades = [
-        _cascade(SQUEEZE_ID, "asset", "SOL", "short", start, 20.0, ("SOL",), (8, 12, 10), None, 0.06),
-        _cascade(MARKET_ID, "market", "market", "long", start, 28.0, ASSET_CODES, (10, 15, 20),
-                 "small-trigger", 0.07),
+        _cascade(SQUEEZE_ID, "asset", "SOL", "short", at(20.0), ("SOL",), (8, 12, 10), 0.06),
+        _cascade(MARKET_ID, "market", "market", "long", at(28.0), ASSET_CODES, (10, 15, 20), 0.07,
+                 trigger="small-trigger"),
     ]
-    cascades = [c for c in cascades if c.end <= end]
+    cascades = [c for c in cascades if c.onset < end]
     news = [
         story("operator_agent", "small-ai-quiet", at(6.0)),
         story("etf_flows", "small-etf", at(9.5), flow="$590 million"),
-        story("app_store_top", "small-trigger", at(28.0) - timedelta(minutes=40), triggers=MARKET_ID),
+        story("app_store_top", "small-trigger", at(28.0) - timedelta(minutes=40),
+              triggers=MARKET_ID),
         story("liquidations_top", "small-coverage", at(31.0), covers=MARKET_ID,
               total="$400 million", longs="about $370 million", btc="$150 million",
-              eth="$80 million"),
+              eth="$80 million", move="bitcoin lost almost 4% in half an hour"),
     ]
-    whale_at = at(14.0) + timedelta(seconds=int(rng.integers(-600, 600)), milliseconds=int(rng.integers(0, 1000)))
+    whale_at = at(14.0) + timedelta(seconds=int(rng.integers(-600, 600)),
+                                    milliseconds=int(rng.integers(0, 1000)))
     whales = [WhaleSpec("BTC", whale_at, float(rng.uniform(2e6, 4e6)), "long",
                         EXCHANGES[int(rng.integers(0, 2))].name)] if whale_at < end else []
     return ScenarioSpec(

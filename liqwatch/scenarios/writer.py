@@ -20,7 +20,7 @@ from liqwatch.scenarios.news import Story
 
 HEADER = ("exchange", "symbol", "timestamp", "local_timestamp", "id", "side", "price", "amount")
 MAX_DISORDER_US = 38_000  # as in a real Binance recording
-DISORDER_RATE = 0.03
+DISORDER_SHARE = 0.3  # of neighbours less than 38 ms apart
 DUPLICATE_RATE = 0.0015
 
 
@@ -81,15 +81,18 @@ def tardis_rows(spec: ScenarioSpec, df: pd.DataFrame, rng: np.random.Generator,
 
 
 def recording_artifacts(rows: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """A few rows late by up to 38 ms and a few exact duplicates, as real recordings have."""
+    """Real recordings' flaws: a few rows out of order by up to 38 ms (close neighbours
+    swapped) and a few exact duplicates right after their original."""
     n = len(rows)
-    ts = rows["timestamp"].to_numpy()
-    late = rng.random(n) < DISORDER_RATE
-    key = ts + np.where(late, rng.integers(1, MAX_DISORDER_US + 1, n), 0)
-    rows = rows.iloc[np.argsort(key, kind="stable")]
-    dups = np.sort(rng.choice(n, size=max(1, round(n * DUPLICATE_RATE)), replace=False)) if n else []
-    position = np.concatenate([np.arange(n), np.asarray(dups) + 0.5])
-    source = np.concatenate([np.arange(n), np.asarray(dups, dtype=np.int64)])
+    gap = np.diff(rows["timestamp"].to_numpy())
+    close = np.flatnonzero((gap > 0) & (gap <= MAX_DISORDER_US))
+    swap = close[rng.random(close.size) < DISORDER_SHARE]
+    swap = swap[~np.isin(swap - 1, swap)]
+    order = np.arange(n)
+    order[swap], order[swap + 1] = swap + 1, swap
+    dups = np.sort(rng.choice(n, size=min(n, max(1, round(n * DUPLICATE_RATE))), replace=False))
+    position = np.concatenate([np.arange(n), dups + 0.5])
+    source = np.concatenate([order, order[dups]])
     return rows.iloc[source[np.argsort(position, kind="stable")]].reset_index(drop=True)
 
 
@@ -107,6 +110,11 @@ def write_news(stories: list[Story], path: Path) -> None:
 
 def _iso(t: datetime, timespec: str = "seconds") -> str:
     return t.astimezone(timezone.utc).isoformat(timespec=timespec)
+
+
+def _from_us(ts_us: int) -> datetime:
+    return datetime.fromtimestamp(ts_us // 1_000_000, timezone.utc) + timedelta(
+        microseconds=ts_us % 1_000_000)
 
 
 def _peak(spec: ScenarioSpec, ts: np.ndarray) -> datetime:
@@ -136,7 +144,7 @@ def build_truth(spec: ScenarioSpec, sim: Simulation, counts: dict[str, int]) -> 
         })
     whales = [{
         "asset": spec.assets[int(r.asset)],
-        "ts": _iso(datetime.fromtimestamp(r.ts / 1e6, timezone.utc), "milliseconds"),
+        "ts": _iso(_from_us(int(r.ts)), "milliseconds"),
         "notional_usd": round(float(r.price * r.amount), 2),
         "liquidated_side": "long" if r.sell else "short",
         "exchange": EXCHANGES[int(r.exchange)].name,
@@ -157,4 +165,5 @@ def build_truth(spec: ScenarioSpec, sim: Simulation, counts: dict[str, int]) -> 
 
 
 def write_truth(truth: dict, path: Path) -> None:
+    """Pretty-printed JSON, keys in the order built."""
     path.write_bytes(orjson.dumps(truth, option=orjson.OPT_INDENT_2) + b"\n")
