@@ -9,6 +9,7 @@ archived and the sink has flushed; then it reads the row counts back from ClickH
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gzip
 import heapq
 import logging
@@ -80,6 +81,14 @@ def count_lines(path: Path) -> int:
     return n
 
 
+def batch_span_ms(max_span_ms: int, speed: float | None) -> int:
+    """Event time one batch may span: `max_span_ms` at full speed, 100 ms of wall time
+    when paced (as a live connector flushes)."""
+    if speed is None:
+        return max_span_ms
+    return max(1, min(max_span_ms, int(speed * 100)))
+
+
 def _stream(kind: str, path: Path) -> Iterator[tuple[int, str, dict | BadLine]]:
     items = read_news(path) if kind == T.NEWS else read_market(
         path, "liquidations" if kind == T.LIQUIDATIONS else "trades")
@@ -116,7 +125,7 @@ async def start_group_at_end(bootstrap: str, group: str, topics: list[str]) -> N
         await consumer.stop()
 
 
-async def _publish(cfg: Config, publisher: BatchPublisher, inputs: ReplayInputs,
+async def _publish(publisher: BatchPublisher, inputs: ReplayInputs,
                    speed: float | None, progress: Progress | None, total: int) -> Counter:
     lines: Counter = Counter()
     first_ts: int | None = None
@@ -161,16 +170,18 @@ async def replay(cfg: Config, store: Store, inputs: ReplayInputs, speed: float |
         await ensure_topics(bootstrap, cfg.stream.partitions)
         group = f"liqwatch-replay-{uuid.uuid4().hex[:8]}"
         await start_group_at_end(bootstrap, group, [*T.INPUT_TOPICS, T.DLQ, T.STATS])
-        pipeline = Pipeline(cfg.stream, bootstrap, store, app_id=group)
+        span = batch_span_ms(cfg.replay.span_ms, speed)
+        stream = dataclasses.replace(cfg.stream, lateness_ms=cfg.stream.lateness_ms + span)
+        pipeline = Pipeline(stream, bootstrap, store, app_id=group)
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5,
                                     max_batch_size=1 << 20, max_request_size=8_000_000)
         await pipeline.start()
         await producer.start()
         try:
             wall0 = time.perf_counter()
-            publisher = BatchPublisher(producer, cfg.stream.partitions, cfg.replay.span_ms,
-                                       cfg.replay.max_batch, cfg.replay.heartbeat_ms)
-            lines = await _publish(cfg, publisher, inputs, speed, progress, total)
+            publisher = BatchPublisher(producer, cfg.stream.partitions, span,
+                                       cfg.replay.max_batch, heartbeat_ms=max(span, 1_000))
+            lines = await _publish(publisher, inputs, speed, progress, total)
             log.info("published events=%d messages=%d dlq=%d", publisher.sent_events,
                      publisher.sent_messages, publisher.sent_dlq)
             await pipeline.wait_done(publisher.sent_dlq, cfg.replay.timeout_s)

@@ -9,12 +9,16 @@ partition count or interleaving of the input.
 
 from __future__ import annotations
 
+import heapq
+import logging
 from dataclasses import dataclass, field
 
 from streams.clock import GlobalClock
 from streams.correlator import Correlator
 from streams.detector import Detector, StepTotal
 from streams.records import Alert, Spike
+
+log = logging.getLogger("liqwatch.streams.merge")
 
 MINUTE_MS = 60_000
 
@@ -45,6 +49,7 @@ class StatsMerger:
             raise ValueError(f"step_ms={self.step_ms} must divide one minute")
         self.clock = GlobalClock(sources)
         self.pending: dict[int, dict[tuple[str, str, str], list[int]]] = {}
+        self._steps: list[int] = []  # min-heap of the keys of `pending`
         self.news: list[dict] = []
         self.minutes: dict[tuple[int, str, str, str], list[int]] = {}
         self.cursor: int | None = None
@@ -53,10 +58,15 @@ class StatsMerger:
 
     def ingest(self, msg: dict) -> Outputs:
         """Take one stats message: partials, stories and the source's watermark."""
+        pending = self.pending
         for step, asset, exchange, side, count, cents, mx in msg.get("partials", ()):
-            acc = self.pending.setdefault(step, {}).get((asset, exchange, side))
+            parts = pending.get(step)
+            if parts is None:
+                parts = pending[step] = {}
+                heapq.heappush(self._steps, step)
+            acc = parts.get((asset, exchange, side))
             if acc is None:
-                self.pending[step][(asset, exchange, side)] = [count, cents, mx]
+                parts[(asset, exchange, side)] = [count, cents, mx]
             else:
                 acc[0] += count
                 acc[1] += cents
@@ -78,7 +88,12 @@ class StatsMerger:
             out.alerts += self.correlator.add_news(item)
 
     def _next_step(self) -> int | None:
-        data = min(self.pending) if self.pending else None
+        steps = self._steps
+        while steps and self.cursor is not None and steps[0] < self.cursor:
+            stale = heapq.heappop(steps)  # cannot happen: partitions reject late events
+            log.error("dropping partials for step %d, already closed", stale)
+            self.pending.pop(stale, None)
+        data = steps[0] if steps else None
         if self.detector.has_open and self.cursor is not None:
             return self.cursor if data is None else min(self.cursor, data)
         if data is None:
@@ -94,7 +109,10 @@ class StatsMerger:
                 break
             end = (s + 1) * step_ms
             self._release_news(end, out)
-            self._process_step(s, self.pending.pop(s, {}), out)
+            parts = self.pending.pop(s, None)
+            if self._steps and self._steps[0] == s:
+                heapq.heappop(self._steps)
+            self._process_step(s, parts or {}, out)
             self.cursor = s + 1
         self._release_news(limit, out)
         self._emit_minutes(limit, out)
