@@ -268,14 +268,12 @@ class MarketBreadth:
         """Re-evaluate breadth after the scope trackers processed a step."""
         cfg = self.cfg
         live = [s for s in members if s.status == "open"]
-        assets = {a for s in live for a in s.assets}
-        sectors = {self.sector_of.get(a, "other") for a in assets}
-        broad = len(assets) >= cfg.market_min_assets and len(sectors) >= cfg.market_min_sectors
+        broad = self._is_broad(live)
         sp = self.spike
         if sp is None or (sp.status == "resolved" and end - (sp.end_ts or 0) > cfg.cooldown_ms):
             if not broad:
                 return None
-            onset = min(s.onset_ts for s in live)
+            onset = self._breadth_onset(live)
             sp = Spike(
                 spike_id=stable_id("spike", "market", "market", self.side, onset),
                 scope="market", key="market", assets=[], liquidated_side=self.side,
@@ -306,6 +304,21 @@ class MarketBreadth:
             sp.version += 1
             return SpikeChange("update", sp)
         return None
+
+    def _is_broad(self, spikes: list[Spike]) -> bool:
+        assets = {a for s in spikes for a in s.assets}
+        sectors = {self.sector_of.get(a, "other") for a in assets}
+        return (len(assets) >= self.cfg.market_min_assets
+                and len(sectors) >= self.cfg.market_min_sectors)
+
+    def _breadth_onset(self, live: list[Spike]) -> int:
+        """When the market-wide move began: the onset of the member spike that made the
+        set broad, not the earliest member (a sector cascade hours before is its own)."""
+        ordered = sorted(live, key=lambda s: (s.onset_ts, s.spike_id))
+        for i, member in enumerate(ordered, start=1):
+            if self._is_broad(ordered[:i]):
+                return member.onset_ts
+        return ordered[-1].onset_ts
 
     @staticmethod
     def _fold(sp: Spike, live: list[Spike], end: int) -> None:

@@ -100,3 +100,23 @@ def test_market_spike_needs_unrelated_assets_together():
     assert len(market) == 1
     assert market[0].assets == ["BTC", "ETH", "FET"]
     assert market[0].liquidated_side == "long"
+
+
+def test_market_onset_is_when_the_move_became_broad():
+    """A sector cascade two hours earlier joins the market spike but does not date it."""
+    rng = random.Random(8)
+    assets = ("BTC", "ETH", "FET", "WLD")
+    steps = background(rng, hours=14, assets=assets)
+    sector_onset, market_onset = 10 * HOUR_STEPS, 12 * HOUR_STEPS
+    for s in range(sector_onset, market_onset + 90):
+        for a in ("FET", "WLD"):
+            add(steps, s, a, "long", 50_000, 6)
+    for s in range(market_onset, market_onset + 90):
+        for a in ("BTC", "ETH"):
+            add(steps, s, a, "long", 50_000, 6)
+    det = Detector(DetectorConfig(), {"ai": ["FET", "WLD"]})
+    changes = run(det, steps, 14 * HOUR_STEPS)
+    market = [c.spike for c in changes if c.spike.scope == "market" and c.kind == "open"]
+    assert len(market) == 1
+    assert abs(market[0].onset_ts - market_onset * STEP) <= 60_000
+    assert market[0].assets == ["BTC", "ETH", "FET", "WLD"]
