@@ -14,7 +14,7 @@ import logging
 import signal
 import socket
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -52,21 +52,33 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+@contextlib.contextmanager
+def _quiet(logger: str) -> Iterator[None]:
+    target = logging.getLogger(logger)
+    level = target.level
+    target.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        target.setLevel(level)
+
+
 async def wait_reachable(bootstrap: str, timeout_s: float) -> None:
     """Wait until a Kafka broker answers a metadata request, or raise InfraError."""
     deadline = asyncio.get_running_loop().time() + timeout_s
     last: Exception | None = None
-    while asyncio.get_running_loop().time() < deadline:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
-        try:
-            await admin.start()
-            await admin.close()
-            return
-        except Exception as exc:  # aiokafka raises several kinds while the broker is down
-            last = exc
-            with contextlib.suppress(Exception):
+    with _quiet("aiokafka"):  # each refused attempt would log an ERROR; we report once
+        while asyncio.get_running_loop().time() < deadline:
+            admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=3000)
+            try:
+                await admin.start()
                 await admin.close()
-            await asyncio.sleep(0.1)
+                return
+            except Exception as exc:  # aiokafka raises several kinds while the broker is down
+                last = exc
+                with contextlib.suppress(Exception):
+                    await admin.close()
+                await asyncio.sleep(0.1)
     raise InfraError(f"cannot reach Kafka at {bootstrap} ({type(last).__name__}); start the "
                      f"broker, fix {ENV_KAFKA}, or unset it to use the embedded broker")
 
