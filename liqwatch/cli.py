@@ -82,7 +82,7 @@ def build_parser() -> Parser:
 
     sub.add_parser("migrate", help="create or upgrade the ClickHouse schema")
     sub.add_parser("worker", help="run the stream processor against the configured broker")
-    sub.add_parser("run", help="live monitoring: broker, worker and exchange connectors")
+    sub.add_parser("run", help="live monitoring: exchange connectors, broker and worker")
     return p
 
 
@@ -189,9 +189,15 @@ def _cmd(args: argparse.Namespace, cfg: Config) -> int:
         return 0
     if args.command == "demo":
         return _demo(args, cfg)
-    if args.command in ("worker", "run"):
+    if args.command == "worker":
         with _open_store(cfg) as store:
             _run_async(_worker(cfg, store))
+        return 0
+    if args.command == "run":
+        from liqwatch.live import LiveRun
+
+        with _open_store(cfg) as store:
+            _run_async(LiveRun(cfg, store).run())
         return 0
     raise UserError(f"unknown command {args.command}")
 

@@ -45,6 +45,31 @@ class ReplayConfig:
 
 
 @dataclass
+class ExchangeConfig:
+    """One venue of `liqwatch run` ([exchanges.<ccxt id>]); URLs point tests and raw
+    replays at local servers."""
+
+    enabled: bool = True
+    ws_url: str = ""
+    rest_url: str = ""
+
+
+DEFAULT_EXCHANGES = ("binanceusdm", "binancecoinm", "bybit", "okx", "bitmex", "deribit")
+DEFAULT_TRADE_ASSETS = ("BTC", "ETH", "SOL", "XRP", "DOGE", "FET", "RENDER", "TAO", "WLD")
+
+
+@dataclass
+class LiveConfig:
+    """Live monitoring ([live]): which assets' trades to follow (liquidations are always
+    market-wide) and how often connectors flush to Kafka."""
+
+    trade_assets: tuple[str, ...] = DEFAULT_TRADE_ASSETS
+    flush_interval_ms: int = 100
+    watermark_delay_ms: int = 2_000
+    market_refresh_s: float = 86_400.0
+
+
+@dataclass
 class Config:
     """Everything a liqwatch process needs."""
 
@@ -53,6 +78,9 @@ class Config:
     data_dir: Path = Path(".liqwatch")
     stream: StreamConfig = field(default_factory=StreamConfig)
     replay: ReplayConfig = field(default_factory=ReplayConfig)
+    live: LiveConfig = field(default_factory=LiveConfig)
+    exchanges: dict[str, ExchangeConfig] = field(default_factory=lambda: {
+        name: ExchangeConfig() for name in DEFAULT_EXCHANGES})
 
     @property
     def clickhouse_url(self) -> str:
@@ -67,7 +95,15 @@ def _apply(obj: Any, values: dict, where: str) -> None:
             known = ", ".join(sorted(fields))
             raise ConfigError(f"{where}: unknown setting {key!r}; known: {known}")
         current = getattr(obj, key)
-        if dataclasses.is_dataclass(current) and isinstance(value, dict):
+        if key == "exchanges" and isinstance(value, dict):
+            for name, settings in value.items():
+                if name not in current:
+                    raise ConfigError(f"{where}.exchanges: unknown exchange {name!r}; known: "
+                                      f"{', '.join(sorted(current))}")
+                if not isinstance(settings, dict):
+                    raise ConfigError(f"{where}.exchanges.{name}: expected a table of settings")
+                _apply(current[name], settings, f"{where}.exchanges.{name}")
+        elif dataclasses.is_dataclass(current) and isinstance(value, dict):
             _apply(current, value, f"{where}.{key}")
         elif isinstance(current, tuple) and isinstance(value, list):
             setattr(obj, key, tuple(value))

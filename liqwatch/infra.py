@@ -123,7 +123,7 @@ async def kafka(cfg: Config) -> AsyncIterator[str]:
 async def ensure_topics(bootstrap: str, partitions: int) -> None:
     """Create liqwatch's topics if missing (inputs and dlq with `partitions`, others 1)."""
     wanted = {t: partitions for t in (*T.INPUT_TOPICS, T.DLQ)}
-    wanted.update({T.SPIKES: 1, T.ALERTS: 1, T.STATS: 1})
+    wanted.update({T.SPIKES: 1, T.ALERTS: 1, T.STATS: 1, T.GAPS: 1})
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:

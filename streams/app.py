@@ -4,6 +4,7 @@
     liqwatch.news ─────────► classify_news ───────┼─► liqwatch.internal.stats ─► detect ─► spikes, alerts
     liqwatch.trades ───────► trade_bars ──► ClickHouse                       (1 partition)
     liqwatch.dlq ──────────► archive_dlq ─► ClickHouse
+    liqwatch.gaps ─────────► archive_gaps ─► ClickHouse  (live feed outages)
 
 Each agent is a thin shell over the pure objects in `streams.ingest` and `streams.merge`.
 """
@@ -92,6 +93,7 @@ class Pipeline:
         self.t_spikes = self.app.topic(T.SPIKES, partitions=1, **raw)
         self.t_alerts = self.app.topic(T.ALERTS, partitions=1, **raw)
         self.t_dlq = self.app.topic(T.DLQ, partitions=cfg.partitions, **raw)
+        self.t_gaps = self.app.topic(T.GAPS, partitions=1, **raw)
         self._wire_agents()
 
     async def _dead_letter(self, source: str, rejects: list[Reject]) -> None:
@@ -220,6 +222,20 @@ class Pipeline:
                     rec = dlq_record(T.DLQ, "bad_message", "dlq record is not JSON", raw)
                 metrics.events_in[T.DLQ] += 1
                 sink.add("dlq", [rec])
+
+        @app.agent(self.t_gaps, name="archive_gaps")
+        async def archive_gaps(stream: faust.StreamT) -> None:
+            async for raw in stream:
+                try:
+                    rec = orjson.loads(raw)
+                except orjson.JSONDecodeError:
+                    await self._dead_letter(T.GAPS, [Reject("bad_message", "gap is not JSON", raw)])
+                    continue
+                metrics.events_in[T.GAPS] += 1
+                log.warning("feed gap exchange=%s channel=%s from=%s to=%s reason=%s",
+                            rec.get("exchange"), rec.get("channel"), rec.get("from_ts"),
+                            rec.get("to_ts"), rec.get("reason"))
+                sink.add("gaps", [rec])
 
     async def _decode(self, src: str, value: bytes) -> list | Watermark | None:
         try:

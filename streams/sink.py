@@ -35,6 +35,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "liquidations_1m": ("minute", "asset", "exchange", "liquidated_side", "events",
                         "notional_usd", "max_event_usd"),
     "dlq": ("dlq_id", "source", "reason", "detail", "raw", "ts"),
+    "gaps": ("gap_id", "exchange", "channel", "from_ts", "to_ts", "reason"),
 }
 
 

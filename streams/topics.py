@@ -8,6 +8,7 @@ NEWS = "liqwatch.news"
 SPIKES = "liqwatch.spikes"
 ALERTS = "liqwatch.alerts"
 DLQ = "liqwatch.dlq"
+GAPS = "liqwatch.gaps"  # periods a live feed was down: (exchange, channel, from, to)
 # Internal: per-partition partial aggregates and watermarks, merged in one place.
 STATS = "liqwatch.internal.stats"
 

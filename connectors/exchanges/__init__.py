@@ -1,11 +1,13 @@
-"""Exchange mappings, one module per exchange: names, symbols, instruments."""
+"""Exchange mappings, one module per exchange: names, symbols, instruments, live feeds."""
 
 from __future__ import annotations
 
-from connectors.exchanges import binance, bybit, okx
+from types import ModuleType
+
+from connectors.exchanges import binance, bitmex, bybit, deribit, okx
 from connectors.exchanges.instrument import Instrument, UnsupportedInstrument
 
-MODULES = (binance, bybit, okx)
+MODULES = (binance, bybit, okx, bitmex, deribit)
 TARDIS_TO_CCXT: dict[str, str] = {name: ccxt_id for m in MODULES
                                   for name, ccxt_id in m.TARDIS_NAMES.items()}
 
@@ -18,4 +20,13 @@ def instrument(exchange: str, symbol: str) -> Instrument:
     raise UnsupportedInstrument(f"unknown exchange {exchange!r}")
 
 
-__all__ = ["Instrument", "UnsupportedInstrument", "TARDIS_TO_CCXT", "instrument"]
+def venue_module(ccxt_id: str) -> tuple[ModuleType, type]:
+    """The mapping module and live Venue class of an exchange (ccxt id)."""
+    for m in MODULES:
+        for cls in m.VENUES:
+            if cls.name == ccxt_id:
+                return m, cls
+    raise UnsupportedInstrument(f"no live connector for exchange {ccxt_id!r}")
+
+
+__all__ = ["Instrument", "UnsupportedInstrument", "TARDIS_TO_CCXT", "instrument", "venue_module"]

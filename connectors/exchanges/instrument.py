@@ -1,14 +1,25 @@
-"""What it takes to turn an exchange's size and price into base quantity and USD."""
+"""What it takes to turn an exchange's size and price into base quantity and USD.
+
+Three contract kinds (ARCHITECTURE.md, exchange facts):
+- linear: size × contract_size is base quantity (contract_size in base; 1 when the
+  exchange reports base directly); USD = base × price for a USD-like quote.
+- inverse: size × contract_size is USD (contract_size in USD per contract);
+  base = USD / price.
+- quanto: contract value in the settle currency is price × contract_size × size
+  (BitMEX's multiplier, already scaled to settle units); USD needs the settle
+  currency's USD price, which the caller passes as `settle_usd`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 USD_QUOTES = frozenset({"USDT", "USDC", "USD", "FDUSD", "BUSD"})
+KINDS = ("linear", "inverse", "quanto")
 
 
 class UnsupportedInstrument(ValueError):
-    """A symbol liqwatch cannot value correctly yet; its events go to the dlq."""
+    """A symbol liqwatch cannot value correctly; its events go to the dlq."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,9 +31,42 @@ class Instrument:
     base: str
     quote: str
     linear: bool = True
+    kind: str = ""
+    contract_size: float = 1.0
+    settle: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.kind:
+            object.__setattr__(self, "kind", "linear" if self.linear else "inverse")
+        if self.kind not in KINDS:
+            raise UnsupportedInstrument(f"{self.exchange} {self.symbol}: unknown kind {self.kind!r}")
+        object.__setattr__(self, "linear", self.kind == "linear")
+        if not self.contract_size > 0:
+            raise UnsupportedInstrument(f"{self.exchange} {self.symbol}: contract size "
+                                        f"{self.contract_size} is not positive")
 
     def notional_usd(self, price: float, qty_base: float) -> float:
-        """USD value of a base quantity at a price (linear, USD-like quote only)."""
-        if not self.linear or self.quote not in USD_QUOTES:
-            raise UnsupportedInstrument(f"{self.exchange} {self.symbol}: only USD-quoted linear contracts are valued")
+        """USD value of a base quantity at a price (USD-quoted linear instruments; inverse
+        and quanto sizes are contracts, valued by `value`)."""
+        if self.kind != "linear":
+            raise UnsupportedInstrument(f"{self.exchange} {self.symbol}: {self.kind} contract "
+                                        "sizes are contracts, not base quantity")
+        if self.quote not in USD_QUOTES:
+            raise UnsupportedInstrument(f"{self.exchange} {self.symbol}: quote {self.quote} "
+                                        "is not a USD currency")
         return price * qty_base
+
+    def value(self, price: float, size: float,
+              settle_usd: float | None = None) -> tuple[float, float]:
+        """(qty_base, notional_usd) of `size` contracts (or base units) at `price`."""
+        if self.kind == "linear":
+            qty = size * self.contract_size
+            return qty, self.notional_usd(price, qty)
+        if self.kind == "inverse":
+            usd = size * self.contract_size
+            return usd / price, usd
+        if settle_usd is None or not settle_usd > 0:
+            raise UnsupportedInstrument(f"{self.exchange} {self.symbol}: quanto contract "
+                                        f"needs the {self.settle or 'settle'} USD price")
+        usd = price * self.contract_size * size * settle_usd
+        return usd / price, usd

@@ -1,13 +1,13 @@
-"""Event-time batching publisher for market and news topics.
+"""Batching publisher for market and news topics, for replays and live connectors.
 
 Events are packed per key (exchange:symbol, or news_id) into batches of up to
-`max_batch` events and at most `span_ms` of event time; all open batches are sent
-whenever event time moves `span_ms` past the current batch window, so the stream on any
-partition is never more than `span_ms` out of event-time order (keep it below the
-workers' allowed lateness). Partitions that got nothing for `heartbeat_ms` of event time
-receive a watermark marker, so idle partitions do not hold windows open; `finish` sends
-the final marker to every partition. The Kafka message timestamp is the batch's last
-event time.
+`max_batch` events. Replay (`span_ms` set): all open batches are sent whenever event
+time moves `span_ms` past the current batch window, so the stream on any partition is
+never more than `span_ms` out of event-time order (the workers' allowed lateness must
+cover it). Live (`span_ms` None): the caller calls `tick` every ~100 ms of wall time.
+Partitions that got nothing for `heartbeat_ms` receive a watermark marker, so idle
+partitions do not hold windows open; `finish` sends the final marker to every
+partition. The Kafka message timestamp is the batch's last event time.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def partition_for(key: bytes, partitions: int) -> int:
 class BatchPublisher:
     """Batches records by key in event time and publishes them with watermarks."""
 
-    def __init__(self, producer: AIOKafkaProducer, partitions: int, span_ms: int = 5_000,
+    def __init__(self, producer: AIOKafkaProducer, partitions: int, span_ms: int | None = 5_000,
                  max_batch: int = 1_000, heartbeat_ms: int = 60_000,
                  topics: Iterable[str] = T.INPUT_TOPICS) -> None:
         self.producer = producer
@@ -72,11 +72,13 @@ class BatchPublisher:
 
     async def add(self, topic: str, key: str, record: dict, ts: int) -> None:
         """Queue one record of event time `ts` (records must come in event-time order)."""
-        if self._window_start is None:
+        if self.span_ms is None:
+            pass
+        elif self._window_start is None:
             self._window_start = ts
         elif ts >= self._window_start + self.span_ms:
             await self.flush()
-            await self._heartbeat(ts)
+            await self._heartbeat(ts - self.span_ms, ts)
             self._window_start = ts
         self._clock = ts if self._clock is None else max(self._clock, ts)
         k = (topic, key.encode())
@@ -96,8 +98,16 @@ class BatchPublisher:
         for k, events in batches.items():
             await self._send_batch(k, events)
 
-    async def _heartbeat(self, now: int) -> None:
-        mark = now - self.span_ms
+    async def tick(self, watermark_ms: int) -> None:
+        """Live: send every open batch, then promise `watermark_ms` to idle partitions."""
+        await self.flush()
+        await self._heartbeat(watermark_ms, watermark_ms)
+
+    async def gap(self, record: dict) -> None:
+        """Publish a feed gap record (connectors.live.session.gap_record)."""
+        await self._send_to(T.GAPS, 0, orjson.dumps(record), record["to_ts"])  # 1 partition
+
+    async def _heartbeat(self, mark: int, now: int) -> None:
         for topic in self.topics:
             for p in range(self.partitions):
                 last = self._last_sent.get((topic, p))

@@ -14,6 +14,7 @@ from storage.migrate import SQL_DIR, migrations, split_statements
 TABLES = {
     "alerts",
     "dlq",
+    "gaps",
     "liquidations",
     "liquidations_1d",
     "liquidations_1m",
@@ -38,14 +39,15 @@ def tables(store: Store) -> dict[str, str]:
 
 
 def test_migrate_twice_creates_every_table_once(store: Store) -> None:
-    assert migrate(store) == ["001_init"]
+    assert migrate(store) == ["001_init", "002_gaps"]
     assert migrate(store) == []
     found = tables(store)
     assert set(found) == TABLES
     assert found["liquidations_1d"] == "View"
     assert {found[t] for t in TABLES - {"liquidations_1d"}} == {"ReplacingMergeTree"}
-    rows = store.query("SELECT version, name FROM liqwatch.schema_migrations FINAL").rows
-    assert rows == [(1, "001_init")]
+    rows = store.query(
+        "SELECT version, name FROM liqwatch.schema_migrations FINAL ORDER BY version").rows
+    assert rows == [(1, "001_init"), (2, "002_gaps")]
 
 
 def test_liquidations_schema(store: Store) -> None:

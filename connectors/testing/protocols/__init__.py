@@ -1,0 +1,1 @@
+"""Server-side exchange websocket protocols for connectors.testing.server."""
