@@ -13,6 +13,9 @@ from typing import ClassVar
 
 import orjson
 
+from connectors.fields import millis as _millis
+from connectors.fields import number as _number
+from connectors.fields import text as _text
 from connectors.exchanges.instrument import USD_QUOTES, Instrument, UnsupportedInstrument
 from connectors.venue import (LIQUIDATIONS, TRADES, BadMessage, Decoded, Decoder,
                               Subscription, Venue)
@@ -163,25 +166,8 @@ def _subscribe(streams: list[str]) -> str:
     return orjson.dumps({"method": "SUBSCRIBE", "params": streams, "id": 1}).decode()
 
 
-def _text(obj: dict, key: str) -> str:
-    value = obj.get(key)
-    if value is None:
-        raise BadMessage("missing_field", key)
-    if not isinstance(value, str) or not value:
-        raise BadMessage("bad_field", f"{key}={value!r}")
-    return value
 
 
-def _number(obj: dict, key: str) -> float:
-    if key not in obj:
-        raise BadMessage("missing_field", key)
-    value = obj[key]
-    try:
-        if isinstance(value, bool):
-            raise TypeError
-        return float(value)
-    except (TypeError, ValueError):
-        raise BadMessage("bad_field", f"{key}={value!r}") from None
 
 
 def _positive_or(obj: dict, key: str, fallback: str) -> float:
@@ -189,12 +175,3 @@ def _positive_or(obj: dict, key: str, fallback: str) -> float:
     return value if value > 0 else _number(obj, fallback)
 
 
-def _millis(obj: dict, key: str) -> int:
-    value = obj.get(key)
-    if value is None:
-        raise BadMessage("missing_field", key)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    raise BadMessage("bad_field", f"{key}={value!r}")

@@ -19,6 +19,10 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 
+from connectors import fields
+from connectors.fields import dumps as _dumps
+from connectors.fields import obj as _object
+from connectors.fields import text as _text
 from connectors.exchanges.instrument import USD_QUOTES, Instrument, UnsupportedInstrument
 from connectors.venue import (LIQUIDATIONS, TRADES, BadMessage, Decoded, Decoder,
                               Subscription, Venue)
@@ -190,32 +194,12 @@ def _subscribe(args: list[str]) -> str:
     return orjson.dumps({"op": "subscribe", "args": args}).decode()
 
 
-def _dumps(obj: object) -> str:
-    return orjson.dumps(obj, default=str).decode()
 
 
-def _object(row: object) -> dict:
-    if not isinstance(row, dict):
-        raise BadMessage("bad_field", "row is not an object")
-    return row
 
 
-def _text(obj: dict, key: str) -> str:
-    value = obj.get(key)
-    if value is None:
-        raise BadMessage("missing_field", key)
-    if not isinstance(value, str) or not value:
-        raise BadMessage("bad_field", f"{key}={value!r}")
-    return value
 
 
-def _number(obj: dict, key: str) -> float:
-    value = obj.get(key)
-    if value is None:
-        raise BadMessage("missing_field", key)
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        raise BadMessage("bad_field", f"{key}={value!r}")
-    return float(value)
 
 
 def _iso_millis(obj: dict, key: str) -> int:
@@ -228,3 +212,7 @@ def _iso_millis(obj: dict, key: str) -> int:
     if when is None or when.tzinfo is None:
         raise BadMessage("bad_field", f"{key}={value!r} is not an ISO time with zone")
     return (when - _EPOCH) // timedelta(milliseconds=1)
+
+
+def _number(o: dict, key: str) -> float:
+    return fields.number(o, key, wire="json")

@@ -16,6 +16,9 @@ from collections.abc import Mapping, Sequence
 
 import orjson
 
+from connectors import fields
+from connectors.fields import dumps as _dumps
+from connectors.fields import text as _text
 from connectors.exchanges.instrument import USD_QUOTES, Instrument, UnsupportedInstrument
 from connectors.venue import LIQUIDATIONS, BadMessage, Decoded, Decoder, Subscription, Venue
 from streams.records import RecordError
@@ -161,35 +164,12 @@ def _request(req_id: int, method: str, params: dict) -> str:
                          "params": params}).decode()
 
 
-def _dumps(obj: object) -> str:
-    return orjson.dumps(obj, default=str).decode()
 
 
-def _text(obj: dict, key: str) -> str:
-    value = obj.get(key)
-    if value is None:
-        raise BadMessage("missing_field", key)
-    if not isinstance(value, str) or not value:
-        raise BadMessage("bad_field", f"{key}={value!r}")
-    return value
 
 
-def _number(obj: dict, key: str) -> float:
-    value = obj.get(key)
-    if value is None:
-        raise BadMessage("missing_field", key)
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        raise BadMessage("bad_field", f"{key}={value!r}")
-    return float(value)
 
 
-def _millis(obj: dict, key: str) -> int:
-    value = obj.get(key)
-    if value is None:
-        raise BadMessage("missing_field", key)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise BadMessage("bad_field", f"{key}={value!r}")
-    return value
 
 
 def _trade_id(obj: dict) -> str:
@@ -200,3 +180,11 @@ def _trade_id(obj: dict) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
         raise BadMessage("bad_field", f"trade_id={value!r}")
     return str(value)
+
+
+def _number(o: dict, key: str) -> float:
+    return fields.number(o, key, wire="json")
+
+
+def _millis(o: dict, key: str) -> int:
+    return fields.millis(o, key, wire="json")

@@ -15,6 +15,9 @@ from collections.abc import Sequence
 
 import orjson
 
+from connectors import fields
+from connectors.fields import dumps as _dumps
+from connectors.fields import text as _text
 from connectors.exchanges.instrument import USD_QUOTES, Instrument, UnsupportedInstrument
 from connectors.venue import (LIQUIDATIONS, TRADES, BadMessage, Decoded, Decoder,
                               Subscription, Venue)
@@ -170,30 +173,9 @@ def _subscribe(args: list[dict]) -> str:
     return orjson.dumps({"op": "subscribe", "args": args}).decode()
 
 
-def _dumps(obj: object) -> str:
-    return orjson.dumps(obj, default=str).decode()
+def _number(o: dict, key: str) -> float:
+    return fields.number(o, key, wire="string")
 
 
-def _text(obj: dict, key: str) -> str:
-    value = obj.get(key)
-    if value is None:
-        raise BadMessage("missing_field", key)
-    if not isinstance(value, str) or not value:
-        raise BadMessage("bad_field", f"{key}={value!r}")
-    return value
-
-
-def _number(obj: dict, key: str) -> float:
-    """OKX sends numbers as decimal strings."""
-    value = _text(obj, key)
-    try:
-        return float(value)
-    except ValueError:
-        raise BadMessage("bad_field", f"{key}={value!r}") from None
-
-
-def _millis(obj: dict, key: str) -> int:
-    value = _text(obj, key)
-    if not (value.isascii() and value.isdigit()):
-        raise BadMessage("bad_field", f"{key}={value!r}")
-    return int(value)
+def _millis(o: dict, key: str) -> int:
+    return fields.millis(o, key, wire="string")
