@@ -63,6 +63,7 @@ class Decoded:
     liquidations: list[dict] = field(default_factory=list)
     trades: list[dict] = field(default_factory=list)
     rejects: list[Rejected] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)  # frames the exchange wants answered
 
     def reject(self, exc: BadMessage | RecordError | UnsupportedInstrument, raw: str) -> None:
         """Record a rejected message or entry with its reason."""
@@ -84,13 +85,18 @@ class Venue(ABC):
     """An exchange's live feeds: connections, keep-alive and decoding."""
 
     name: ClassVar[str]  # ccxt id, written to the records' `exchange`
-    default_ws_url: ClassVar[str]
+    default_ws_url: ClassVar[str]  # scheme and host only; the venue adds its paths
+    ws_path: ClassVar[str] = ""  # the documented endpoint path on that host
     ping_interval_s: ClassVar[float] = 20.0
     sampled: ClassVar[bool] = False  # the feed publishes a sample of liquidations
 
     def __init__(self, instruments: Mapping[str, Instrument], ws_url: str | None = None) -> None:
         self.instruments = instruments
         self.ws_url = (ws_url or self.default_ws_url).rstrip("/")
+
+    def endpoint(self, path: str | None = None) -> str:
+        """The websocket URL of `path` (default: the venue's endpoint) on `ws_url`."""
+        return self.ws_url + (self.ws_path if path is None else path)
 
     @abstractmethod
     def subscriptions(self, trade_symbols: Sequence[str]) -> list[Subscription]:

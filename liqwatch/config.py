@@ -47,11 +47,22 @@ class ReplayConfig:
 @dataclass
 class ExchangeConfig:
     """One venue of `liqwatch run` ([exchanges.<ccxt id>]); URLs point tests and raw
-    replays at local servers."""
+    replays at local servers. `ws_url` is a scheme and host (the venue adds its
+    documented paths, e.g. /ws/v5/public); `rest_url` replaces every REST API base."""
 
     enabled: bool = True
     ws_url: str = ""
     rest_url: str = ""
+
+    def check(self, where: str) -> None:
+        """Raise ConfigError with what to write instead when a URL is malformed."""
+        if self.ws_url and not re.fullmatch(r"wss?://[^/\s?#]+/?", self.ws_url):
+            raise ConfigError(f"{where}.ws_url = {self.ws_url!r}: give a scheme and host "
+                              "only, e.g. 'wss://stream.bybit.com' or 'ws://127.0.0.1:9001'; "
+                              "liqwatch adds the venue's paths")
+        if self.rest_url and not re.fullmatch(r"https?://[^\s]+", self.rest_url):
+            raise ConfigError(f"{where}.rest_url = {self.rest_url!r}: give an http(s) URL, "
+                              "e.g. 'https://fapi.binance.com'")
 
 
 DEFAULT_EXCHANGES = ("binanceusdm", "binancecoinm", "bybit", "okx", "bitmex", "deribit")
@@ -103,6 +114,7 @@ def _apply(obj: Any, values: dict, where: str) -> None:
                 if not isinstance(settings, dict):
                     raise ConfigError(f"{where}.exchanges.{name}: expected a table of settings")
                 _apply(current[name], settings, f"{where}.exchanges.{name}")
+                current[name].check(f"{where}.exchanges.{name}")
         elif dataclasses.is_dataclass(current) and isinstance(value, dict):
             _apply(current, value, f"{where}.{key}")
         elif isinstance(current, tuple) and isinstance(value, list):

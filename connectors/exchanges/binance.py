@@ -68,13 +68,13 @@ class _BinanceFutures(Venue):
     """Shared by USD-M and COIN-M: same streams and payloads, different hosts and units."""
 
     sampled = True
-    stream_path: ClassVar[str] = "/stream"
+    ws_path: ClassVar[str] = "/stream"
 
     def subscriptions(self, trade_symbols: Sequence[str]) -> list[Subscription]:
         """`!forceOrder@arr` on one connection; `<sym>@aggTrade` on as many as the
         per-connection stream limit needs. Unknown trade symbols raise
         UnsupportedInstrument."""
-        url = self.ws_url + self.stream_path
+        url = self.endpoint()
         subs = [Subscription(LIQUIDATIONS, url, (_subscribe(["!forceOrder@arr"]),))]
         streams = [f"{self.instrument(s).symbol.lower()}@aggTrade" for s in trade_symbols]
         for n, start in enumerate(range(0, len(streams), MAX_STREAMS)):
@@ -93,7 +93,7 @@ class BinanceUsdm(_BinanceFutures):
 
     name = "binanceusdm"
     default_ws_url = "wss://fstream.binance.com"
-    stream_path = "/market/stream"
+    ws_path = "/market/stream"
 
 
 class BinanceCoinm(_BinanceFutures):

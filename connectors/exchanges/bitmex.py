@@ -83,16 +83,17 @@ class BitmexVenue(Venue):
     following instrument:XBTUSD for the XBT price quanto contracts are valued with."""
 
     name = "bitmex"
-    default_ws_url = "wss://ws.bitmex.com/realtime"
+    default_ws_url = "wss://ws.bitmex.com"
+    ws_path = "/realtime"
     ping_interval_s = 5.0  # BitMEX: ping when nothing was received for 5 s
 
     def subscriptions(self, trade_symbols: Sequence[str]) -> list[Subscription]:
         """The liquidation table on one connection, trades of each symbol on another."""
         settle = f"instrument:{SETTLE_PRICE_SYMBOL}"
-        subs = [Subscription(LIQUIDATIONS, self.ws_url, (_subscribe(["liquidation", settle]),))]
+        subs = [Subscription(LIQUIDATIONS, self.endpoint(), (_subscribe(["liquidation", settle]),))]
         if trade_symbols:
             args = [f"trade:{s}" for s in trade_symbols] + [settle]
-            subs.append(Subscription(TRADES, self.ws_url, (_subscribe(args),)))
+            subs.append(Subscription(TRADES, self.endpoint(), (_subscribe(args),)))
         return subs
 
     def decoder(self) -> Decoder:

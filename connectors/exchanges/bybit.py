@@ -82,7 +82,7 @@ class Bybit(Venue):
         trade_kinds = {s: self.instrument(s).kind for s in trade_symbols}
         subs: list[Subscription] = []
         for kind, path in PATHS.items():
-            url = self.ws_url + path
+            url = self.endpoint(path)
             liq = [f"allLiquidation.{s}" for s, i in self.instruments.items() if i.kind == kind]
             trades = [f"publicTrade.{s}" for s, k in trade_kinds.items() if k == kind]
             for channel, topics in ((LIQUIDATIONS, liq), (TRADES, trades)):

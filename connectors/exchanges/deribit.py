@@ -26,7 +26,7 @@ from streams.records import RecordError
 CCXT_IDS = ("deribit",)
 TARDIS_NAMES = {"deribit": "deribit"}
 CHANNEL = "trades.future.any.100ms"
-HEARTBEAT_S = 30  # public/set_heartbeat interval; public/test pings answer its test_requests
+HEARTBEAT_S = 30  # public/set_heartbeat interval; each test_request is answered by public/test
 _OPPOSITE = {"buy": "sell", "sell": "buy"}
 _ENTRY_ERRORS = (BadMessage, RecordError, UnsupportedInstrument)
 
@@ -70,8 +70,8 @@ class DeribitVenue(Venue):
     trades of the configured symbols."""
 
     name = "deribit"
-    default_ws_url = "wss://www.deribit.com/ws/api/v2"
-    ping_interval_s = 10.0  # public/test well inside the heartbeat interval
+    default_ws_url = "wss://www.deribit.com"
+    ws_path = "/ws/api/v2"
 
     def __init__(self, instruments: Mapping[str, Instrument], ws_url: str | None = None) -> None:
         super().__init__(instruments, ws_url)
@@ -83,15 +83,11 @@ class DeribitVenue(Venue):
         self.trade_symbols = frozenset(trade_symbols)
         frames = (_request(1, "public/set_heartbeat", {"interval": HEARTBEAT_S}),
                   _request(2, "public/subscribe", {"channels": [CHANNEL]}))
-        return [Subscription(LIQUIDATIONS, self.ws_url, frames)]
+        return [Subscription(LIQUIDATIONS, self.endpoint(), frames)]
 
     def decoder(self) -> Decoder:
         """Stateless apart from the trade symbols."""
         return DeribitDecoder(self, self.trade_symbols)
-
-    def ping_frame(self) -> str | None:
-        """public/test: keeps the connection alive and answers heartbeat test_requests."""
-        return _request(3, "public/test", {})
 
 
 VENUES = (DeribitVenue,)
@@ -114,6 +110,10 @@ class DeribitDecoder(Decoder):
                 raise BadMessage("bad_field", "message is not an object")
             if "error" in msg:
                 raise BadMessage("subscribe_failed", str(msg["error"])[:200])
+            if msg.get("method") == "heartbeat":
+                if (msg.get("params") or {}).get("type") == "test_request":
+                    out.replies.append(_request(3, "public/test", {}))
+                return out
             if msg.get("method") != "subscription":
                 return out
             params = msg.get("params")

@@ -65,17 +65,18 @@ class OkxVenue(Venue):
     """OKX public websocket: liquidation-orders (SWAP and FUTURES) and trades per instId."""
 
     name = "okx"
-    default_ws_url = "wss://ws.okx.com:8443/ws/v5/public"
+    default_ws_url = "wss://ws.okx.com:8443"
+    ws_path = "/ws/v5/public"
     ping_interval_s = 20.0  # OKX drops a connection silent for 30 s
     sampled = True
 
     def subscriptions(self, trade_symbols: Sequence[str]) -> list[Subscription]:
         """All liquidations on one connection, the trades channel of each symbol on another."""
         liq = _subscribe([{"channel": "liquidation-orders", "instType": t} for t in INST_TYPES])
-        subs = [Subscription(LIQUIDATIONS, self.ws_url, (liq,))]
+        subs = [Subscription(LIQUIDATIONS, self.endpoint(), (liq,))]
         if trade_symbols:
             trades = _subscribe([{"channel": "trades", "instId": s} for s in trade_symbols])
-            subs.append(Subscription(TRADES, self.ws_url, (trades,)))
+            subs.append(Subscription(TRADES, self.endpoint(), (trades,)))
         return subs
 
     def decoder(self) -> Decoder:

@@ -120,6 +120,8 @@ class Session:
                     if self.on_raw is not None:
                         self.on_raw(self.venue, self.sub, msg.data, received)
                     decoded = decoder.feed(msg.data, received)
+                    for reply in decoded.replies:
+                        await ws.send_str(reply)
                     if decoded.liquidations or decoded.trades or decoded.rejects:
                         await self.on_decoded(self.venue, self.sub, decoded)
                     self.backoff.reset()

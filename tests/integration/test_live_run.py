@@ -63,7 +63,6 @@ async def live_session(cfg: Config, store) -> dict:
     for name, server in servers.items():
         await server.start()
         cfg.exchanges[name].ws_url = f"ws://127.0.0.1:{server.port}"
-    cfg.exchanges["okx"].ws_url += OKX               # OKX's base URL is its one endpoint
     run = LiveRun(cfg, store)
     task = asyncio.create_task(run.run())
     try:

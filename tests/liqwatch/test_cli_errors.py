@@ -59,3 +59,20 @@ def test_missing_input_file(tmp_path):
     r = liqwatch("replay", "--liquidations", str(tmp_path / "nope.csv"), tmp_path=tmp_path)
     assert r.returncode == 1
     assert "does not exist" in one_line(r.stderr)
+
+
+def test_exchange_url_with_a_path(tmp_path):
+    cfg = tmp_path / "liqwatch.toml"
+    cfg.write_text('[exchanges.okx]\nws_url = "wss://ws.okx.com:8443/ws/v5/public"\n')
+    r = liqwatch("--config", str(cfg), "run", tmp_path=tmp_path)
+    assert r.returncode == 1
+    line = one_line(r.stderr)
+    assert "exchanges.okx.ws_url" in line and "scheme and host only" in line
+
+
+def test_unknown_exchange(tmp_path):
+    cfg = tmp_path / "liqwatch.toml"
+    cfg.write_text('[exchanges.ftx]\nenabled = true\n')
+    r = liqwatch("--config", str(cfg), "run", tmp_path=tmp_path)
+    assert r.returncode == 1
+    assert "unknown exchange 'ftx'" in one_line(r.stderr)

@@ -1,5 +1,6 @@
 """Deribit JSON-RPC over websocket, server side: public/subscribe answered with the
-subscribed channels, public/set_heartbeat with "ok", public/test with the version,
+subscribed channels, public/set_heartbeat with "ok" and a heartbeat test_request (which
+the client must answer with public/test), public/test with the version,
 anything else with a JSON-RPC error. Pushes (`{"method": "subscription", "params":
 {"channel", "data"}}`) reach that channel's subscribers."""
 
@@ -10,8 +11,16 @@ import json
 from connectors.testing.server import ExchangeProtocol, Reply
 
 
+TEST_REQUEST = json.dumps({"jsonrpc": "2.0", "method": "heartbeat",
+                           "params": {"type": "test_request"}})
+
+
 class DeribitProtocol(ExchangeProtocol):
-    """What www.deribit.com/ws/api/v2 answers to public methods."""
+    """What www.deribit.com/ws/api/v2 answers to public methods; counts public/test calls
+    (answers to test_requests)."""
+
+    def __init__(self) -> None:
+        self.tests_answered = 0
 
     def on_text(self, text: str) -> Reply:
         """Answer one JSON-RPC request."""
@@ -27,8 +36,9 @@ class DeribitProtocol(ExchangeProtocol):
         if method == "public/subscribe" and isinstance(channels, list) and channels:
             return Reply([_answer(req_id, result=channels)], [str(c) for c in channels])
         if method == "public/set_heartbeat" and isinstance(params.get("interval"), int):
-            return Reply([_answer(req_id, result="ok")])
+            return Reply([_answer(req_id, result="ok"), TEST_REQUEST])
         if method == "public/test":
+            self.tests_answered += 1
             return Reply([_answer(req_id, result={"version": "1.2.26"})])
         return Reply([_answer(req_id, error={"code": -32601, "message": "Method not found"})])
 

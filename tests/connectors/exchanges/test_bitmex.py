@@ -146,7 +146,7 @@ def test_trades_are_inserts_with_taker_side_and_time():
 def test_subscriptions_follow_the_xbt_price_on_every_connection():
     v = venue()
     liq, trades = v.subscriptions(["XBTUSD", "ETHUSD"])
-    assert (liq.channel, trades.channel, liq.url) == (LIQUIDATIONS, TRADES, v.default_ws_url)
+    assert (liq.channel, trades.channel, liq.url) == (LIQUIDATIONS, TRADES, "wss://ws.bitmex.com/realtime")
     assert json.loads(liq.frames[0]) == {"op": "subscribe",
                                          "args": ["liquidation", "instrument:XBTUSD"]}
     assert json.loads(trades.frames[0])["args"] == ["trade:XBTUSD", "trade:ETHUSD",
@@ -185,7 +185,7 @@ async def _round_trip() -> None:
     server = ExchangeServer({path: BitmexProtocol()})
     await server.start()
     try:
-        v = venue(server.url(path))
+        v = venue(server.url(""))
         sub = v.subscriptions([])[0]
         dec = v.decoder()
         async with aiohttp.ClientSession() as http, http.ws_connect(sub.url) as ws:

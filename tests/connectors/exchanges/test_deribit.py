@@ -14,7 +14,7 @@ from connectors.exchanges import deribit
 from connectors.exchanges.deribit import (CHANNEL, HEARTBEAT_S, DeribitVenue,
                                          instruments_from_markets)
 from connectors.exchanges.instrument import UnsupportedInstrument
-from connectors.testing.protocols.deribit import DeribitProtocol
+from connectors.testing.protocols.deribit import TEST_REQUEST, DeribitProtocol
 from connectors.testing.server import ExchangeServer
 from connectors.venue import LIQUIDATIONS
 
@@ -125,9 +125,12 @@ def test_control_and_malformed_frames():
                 {"jsonrpc": "2.0", "id": 3, "result": {"version": "1.2.26"}},
                 {"jsonrpc": "2.0", "method": "heartbeat", "params": {"type": "test_request"}},
                 {"jsonrpc": "2.0", "method": "heartbeat", "params": {"type": "heartbeat"}}]
+    replies = []
     for msg in controls:
         out = dec.feed(json.dumps(msg), RECEIVED)
         assert (out.liquidations, out.trades, out.rejects) == ([], [], [])
+        replies += out.replies
+    assert [json.loads(r)["method"] for r in replies] == ["public/test"]  # test_request only
     cases = {"{]": "bad_json", "null": "bad_field",
              json.dumps({"jsonrpc": "2.0", "id": 2, "error": {"code": 11050,
                                                               "message": "bad_request"}}):
@@ -140,7 +143,7 @@ def test_control_and_malformed_frames():
         assert (rej.reason, rej.raw) == (reason, text)
 
 
-def test_one_connection_with_heartbeat_and_test_pings():
+def test_one_connection_with_heartbeat():
     v = DeribitVenue({})
     [sub] = v.subscriptions(["BTC-PERPETUAL"])
     assert (sub.channel, sub.url) == (LIQUIDATIONS, "wss://www.deribit.com/ws/api/v2")
@@ -149,7 +152,7 @@ def test_one_connection_with_heartbeat_and_test_pings():
     assert heartbeat["params"] == {"interval": HEARTBEAT_S}
     assert subscribe["method"] == "public/subscribe"
     assert subscribe["params"] == {"channels": ["trades.future.any.100ms"]}
-    assert json.loads(v.ping_frame())["method"] == "public/test"
+    assert v.ping_frame() is None  # test_requests are answered as they come
     assert v.ping_interval_s < HEARTBEAT_S and v.trade_symbols == {"BTC-PERPETUAL"}
 
 
@@ -182,17 +185,19 @@ def test_symbol_parser():
 
 async def _round_trip() -> None:
     path = "/ws/api/v2"
-    server = ExchangeServer({path: DeribitProtocol()})
+    proto = DeribitProtocol()
+    server = ExchangeServer({path: proto})
     await server.start()
     try:
-        v = venue(ws_url=server.url(path))
+        v = venue(ws_url=server.url(""))
         [sub] = v.subscriptions(["ETH-PERPETUAL"])
         dec = v.decoder()
         async with aiohttp.ClientSession() as http, http.ws_connect(sub.url) as ws:
             for frame in sub.frames:
                 await ws.send_str(frame)
-            answers = [json.loads(await asyncio.wait_for(ws.receive_str(), 5)) for _ in sub.frames]
-            assert [a["result"] for a in answers] == ["ok", [CHANNEL]]
+            answers = [json.loads(await asyncio.wait_for(ws.receive_str(), 5)) for _ in range(3)]
+            assert [a.get("result") for a in answers] == ["ok", None, [CHANNEL]]
+            assert answers[1] == json.loads(TEST_REQUEST)
             assert all(dec.feed(json.dumps(a), RECEIVED).rejects == [] for a in answers)
             await server.wait_for(lambda: server.subscribed(path, CHANNEL), 5)
             assert await server.push(path, [note(channel="trades.option.any.100ms")]) == 0
@@ -203,9 +208,11 @@ async def _round_trip() -> None:
             # direction buy: the maker (sell) closed a long, the taker (buy) a short
             assert [r["liquidated_side"] for r in out.liquidations] == ["long", "short"]
             assert [t["notional_usd"] for t in out.trades] == pytest.approx([600.0])
-            await ws.send_str(v.ping_frame())
+            [reply] = dec.feed(TEST_REQUEST, RECEIVED).replies
+            await ws.send_str(reply)
             test = await asyncio.wait_for(ws.receive_str(), 5)
             assert json.loads(test)["result"]["version"] and dec.feed(test, RECEIVED).rejects == []
+            assert proto.tests_answered == 1
     finally:
         await server.stop()
 

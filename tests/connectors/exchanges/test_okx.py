@@ -170,7 +170,7 @@ def test_trades_are_taker_side_and_contracts():
 def test_subscriptions_and_keepalive():
     v = venue()
     liq, trades = v.subscriptions(["BTC-USDT-SWAP", "ETH-USD-SWAP"])
-    assert (liq.channel, liq.url, trades.channel) == (LIQUIDATIONS, v.default_ws_url, TRADES)
+    assert (liq.channel, liq.url, trades.channel) == (LIQUIDATIONS, "wss://ws.okx.com:8443/ws/v5/public", TRADES)
     assert json.loads(liq.frames[0]) == {"op": "subscribe", "args": [
         {"channel": "liquidation-orders", "instType": "SWAP"},
         {"channel": "liquidation-orders", "instType": "FUTURES"}]}
@@ -214,7 +214,7 @@ async def _round_trip() -> None:
     server = ExchangeServer({path: OkxProtocol()})
     await server.start()
     try:
-        v = venue(server.url(path))
+        v = venue(server.url(""))
         liq_sub = v.subscriptions([])[0]
         dec = v.decoder()
         async with aiohttp.ClientSession() as http, http.ws_connect(liq_sub.url) as ws:
