@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from connectors.exchanges.instrument import Instrument, UnsupportedInstrument
+from connectors.instrument import Instrument, UnsupportedInstrument
 from streams.ids import stable_id
 from streams.records import RecordError, validate_liquidation, validate_trade
 

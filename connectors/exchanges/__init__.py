@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from connectors.exchanges import binance, bitmex, bybit, deribit, okx
-from connectors.exchanges.instrument import Instrument, UnsupportedInstrument
+from connectors.instrument import Instrument, UnsupportedInstrument
 
 MODULES = (binance, bybit, okx, bitmex, deribit)
 TARDIS_TO_CCXT: dict[str, str] = {name: ccxt_id for m in MODULES

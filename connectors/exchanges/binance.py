@@ -16,7 +16,7 @@ import orjson
 from connectors.fields import millis as _millis
 from connectors.fields import number as _number
 from connectors.fields import text as _text
-from connectors.exchanges.instrument import USD_QUOTES, Instrument, UnsupportedInstrument
+from connectors.instrument import USD_QUOTES, Instrument, UnsupportedInstrument
 from connectors.venue import (LIQUIDATIONS, TRADES, BadMessage, Decoded, Decoder,
                               Subscription, Venue)
 from streams.records import RecordError

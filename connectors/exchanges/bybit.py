@@ -17,7 +17,7 @@ from connectors.fields import millis as _millis
 from connectors.fields import number as _number
 from connectors.fields import obj as _entry
 from connectors.fields import text as _text
-from connectors.exchanges.instrument import USD_QUOTES, Instrument, UnsupportedInstrument
+from connectors.instrument import USD_QUOTES, Instrument, UnsupportedInstrument
 from connectors.venue import (LIQUIDATIONS, TRADES, BadMessage, Decoded, Decoder,
                               Subscription, Venue)
 from streams.records import RecordError

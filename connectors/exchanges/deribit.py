@@ -19,7 +19,7 @@ import orjson
 from connectors import fields
 from connectors.fields import dumps as _dumps
 from connectors.fields import text as _text
-from connectors.exchanges.instrument import USD_QUOTES, Instrument, UnsupportedInstrument
+from connectors.instrument import USD_QUOTES, Instrument, UnsupportedInstrument
 from connectors.venue import LIQUIDATIONS, BadMessage, Decoded, Decoder, Subscription, Venue
 from streams.records import RecordError
 

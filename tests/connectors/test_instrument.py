@@ -3,7 +3,7 @@ the settle currency's USD price (hand-computed figures)."""
 
 import pytest
 
-from connectors.exchanges.instrument import Instrument, UnsupportedInstrument
+from connectors.instrument import Instrument, UnsupportedInstrument
 
 
 def test_linear_contract_size_scales_base():

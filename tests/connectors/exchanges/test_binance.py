@@ -10,7 +10,7 @@ import pytest
 
 from connectors.exchanges import binance
 from connectors.exchanges.binance import BinanceCoinm, BinanceUsdm, instruments_from_markets
-from connectors.exchanges.instrument import UnsupportedInstrument
+from connectors.instrument import UnsupportedInstrument
 from connectors.testing.protocols.binance import BinanceProtocol
 from connectors.testing.server import ExchangeServer
 from connectors.venue import LIQUIDATIONS, TRADES

@@ -11,7 +11,7 @@ import pytest
 
 from connectors.exchanges import bitmex
 from connectors.exchanges.bitmex import BitmexVenue, instruments_from_markets
-from connectors.exchanges.instrument import UnsupportedInstrument
+from connectors.instrument import UnsupportedInstrument
 from connectors.testing.protocols.bitmex import BitmexProtocol
 from connectors.testing.server import ExchangeServer
 from connectors.venue import LIQUIDATIONS, TRADES

@@ -11,7 +11,7 @@ import pytest
 
 from connectors.exchanges import bybit
 from connectors.exchanges.bybit import Bybit, instruments_from_markets
-from connectors.exchanges.instrument import UnsupportedInstrument
+from connectors.instrument import UnsupportedInstrument
 from connectors.testing.protocols.bybit import BybitProtocol
 from connectors.testing.server import ExchangeServer
 from connectors.venue import LIQUIDATIONS, TRADES

@@ -13,7 +13,7 @@ import pytest
 from connectors.exchanges import deribit
 from connectors.exchanges.deribit import (CHANNEL, HEARTBEAT_S, DeribitVenue,
                                          instruments_from_markets)
-from connectors.exchanges.instrument import UnsupportedInstrument
+from connectors.instrument import UnsupportedInstrument
 from connectors.testing.protocols.deribit import TEST_REQUEST, DeribitProtocol
 from connectors.testing.server import ExchangeServer
 from connectors.venue import LIQUIDATIONS
