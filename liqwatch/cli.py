@@ -1,4 +1,4 @@
-"""liqwatch command line: run | replay | demo | generate | query | migrate | worker.
+"""liqwatch command line: run | record | replay | demo | generate | query | migrate | worker.
 
 Every failure a user can cause (bad flag, unreachable broker, bad ClickHouse URL,
 missing file) ends in one line on stderr that says what to do, and a non-zero exit.
@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import NoReturn
 
+from connectors.live.recording import Recording, RecordingError
 from liqwatch import config as config_mod
 from liqwatch import logs
 from liqwatch.config import Config, ConfigError
@@ -60,6 +61,8 @@ def build_parser() -> Parser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     r = sub.add_parser("replay", help="replay recorded files through Kafka, Faust and ClickHouse")
+    r.add_argument("--raw", type=Path, metavar="DIR",
+                   help="a raw feed recording (liqwatch record), played to the live connectors")
     r.add_argument("--liquidations", nargs="+", type=Path, default=[], metavar="F")
     r.add_argument("--trades", nargs="+", type=Path, default=[], metavar="F")
     r.add_argument("--news", nargs="+", type=Path, default=[], metavar="F")
@@ -82,7 +85,11 @@ def build_parser() -> Parser:
 
     sub.add_parser("migrate", help="create or upgrade the ClickHouse schema")
     sub.add_parser("worker", help="run the stream processor against the configured broker")
-    sub.add_parser("run", help="live monitoring: exchange connectors, broker and worker")
+    run = sub.add_parser("run", help="live monitoring: exchange connectors, broker and worker")
+    run.add_argument("--record", type=Path, metavar="DIR",
+                     help="also write every raw frame to a recording in DIR")
+    rec = sub.add_parser("record", help="write every raw exchange frame to DIR (no broker)")
+    rec.add_argument("--out", type=Path, required=True, metavar="DIR")
     return p
 
 
@@ -126,16 +133,20 @@ def _print_alerts(alerts: list[dict], out=sys.stdout) -> None:  # noqa: ANN001
     console.print(t)
 
 
-async def _replay(cfg: Config, store: Store, inputs, speed: float | None) -> object:  # noqa: ANN001
+async def _with_progress(label: str, start) -> object:  # noqa: ANN001 - progress → coroutine
+    """Await `start(progress)` under a progress bar fed by its (done, total) calls."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    from liqwatch.replay import replay
 
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), transient=True) as bar:
-        task = bar.add_task("replaying", total=None)
-        return await replay(cfg, store, inputs, speed,
-                            progress=lambda done, total: bar.update(task, completed=done, total=total))
+        task = bar.add_task(label, total=None)
+        return await start(lambda done, total: bar.update(task, completed=done, total=total))
+
+
+async def _replay(cfg: Config, store: Store, inputs, speed: float | None) -> object:  # noqa: ANN001
+    from liqwatch.replay import replay
+
+    return await _with_progress("replaying", lambda p: replay(cfg, store, inputs, speed, progress=p))
 
 
 async def _worker(cfg: Config, store: Store) -> None:
@@ -175,6 +186,8 @@ def _cmd(args: argparse.Namespace, cfg: Config) -> int:
         with open_store(cfg.clickhouse_url) as store:
             print(render(store.query(args.sql), args.format))
         return 0
+    if args.command == "replay" and args.raw:
+        return _replay_raw(args, cfg)
     if args.command == "replay":
         from liqwatch.replay import ReplayInputs
 
@@ -197,9 +210,31 @@ def _cmd(args: argparse.Namespace, cfg: Config) -> int:
         from liqwatch.live import LiveRun
 
         with _open_store(cfg) as store:
-            _run_async(LiveRun(cfg, store).run())
+            _run_async(LiveRun(cfg, store, args.record).run())
+        return 0
+    if args.command == "record":
+        from liqwatch.record import Recorder
+
+        _run_async(Recorder(cfg, args.out).run())
         return 0
     raise UserError(f"unknown command {args.command}")
+
+
+def _replay_raw(args: argparse.Namespace, cfg: Config) -> int:
+    from liqwatch.raw_replay import replay_raw
+
+    if args.liquidations or args.trades or args.news:
+        raise UserError("--raw replays a recording on its own; give either --raw DIR or "
+                        "--liquidations/--trades/--news files")
+    recording = Recording.open(args.raw)
+    if args.partitions:
+        cfg.stream.partitions = args.partitions
+    with _open_store(cfg) as store:
+        summary = _run_async(_with_progress(
+            "replaying raw frames", lambda p: replay_raw(cfg, store, recording, args.speed, p)))
+    _print_summary(summary)
+    _print_alerts(summary.alerts)
+    return 0
 
 
 def _demo(args: argparse.Namespace, cfg: Config) -> int:
@@ -239,7 +274,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             cfg.data_dir = args.data_dir
         logs.setup(cfg.data_dir, args.verbose)
         return _cmd(args, cfg)
-    except (ConfigError, StoreError, InfraError, UserError, FileNotFoundError) as exc:
+    except (ConfigError, StoreError, InfraError, UserError, RecordingError,
+            FileNotFoundError) as exc:
         sys.stderr.write(f"liqwatch: error: {exc}\n")
         return EXIT_FAIL
     except KeyboardInterrupt:

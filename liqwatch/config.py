@@ -72,12 +72,14 @@ DEFAULT_TRADE_ASSETS = ("BTC", "ETH", "SOL", "XRP", "DOGE", "FET", "RENDER", "TA
 @dataclass
 class LiveConfig:
     """Live monitoring ([live]): which assets' trades to follow (liquidations are always
-    market-wide) and how often connectors flush to Kafka."""
+    market-wide), how often connectors flush to Kafka, and where Prometheus metrics are
+    served ("" turns them off)."""
 
     trade_assets: tuple[str, ...] = DEFAULT_TRADE_ASSETS
     flush_interval_ms: int = 100
     watermark_delay_ms: int = 2_000
     market_refresh_s: float = 86_400.0
+    metrics_addr: str = "127.0.0.1:9464"
 
 
 @dataclass

@@ -1,11 +1,13 @@
 """`liqwatch run`: live monitoring in one process — broker (embedded or external), the
-stream worker, and the exchange connectors of every enabled venue."""
+stream worker, and the exchange connectors of every enabled venue; optionally recording
+every raw frame, and serving metrics for an operator's scraper."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
@@ -13,35 +15,68 @@ from connectors.exchanges import venue_module
 from connectors.kafka.publisher import BatchPublisher
 from connectors.live.feeds import LiveFeeds
 from connectors.live.markets import load_markets
+from connectors.live.recording import RecordingWriter
 from connectors.venue import Venue
 from liqwatch.config import Config, ConfigError
 from liqwatch.infra import ensure_topics, kafka
+from liqwatch.metrics_http import MetricsServer
 from storage import Store
 from streams.app import Pipeline
 
 log = logging.getLogger("liqwatch.live")
 
 
-async def build_venue(cfg: Config, name: str) -> tuple[Venue, list[str]]:
-    """One venue with its instruments (REST, cache or shipped snapshot) and the symbols
-    whose trades to follow."""
+@dataclass
+class LiveVenue:
+    """A venue ready to connect: its connector, the symbols whose trades it follows and
+    the instrument metadata it was built from."""
+
+    venue: Venue
+    trade_symbols: list[str]
+    markets: list[dict]
+
+
+async def build_venue(cfg: Config, name: str, markets: list[dict] | None = None,
+                      trade_symbols: list[str] | None = None) -> LiveVenue:
+    """One venue with its instruments (given, or REST, cache or shipped snapshot) and the
+    trade symbols (given, or the instruments of the configured trade assets)."""
     module, venue_cls = venue_module(name)
     ex = cfg.exchanges[name]
-    markets, source = await load_markets(name, cfg.data_dir / "markets", ex.rest_url,
-                                         cfg.live.market_refresh_s)
+    source = "recording"
+    if markets is None:
+        markets, source = await load_markets(name, cfg.data_dir / "markets", ex.rest_url,
+                                             cfg.live.market_refresh_s)
     instruments = module.instruments_from_markets(name, markets)
     log.info("instruments venue=%s count=%d source=%s", name, len(instruments), source)
-    wanted = set(cfg.live.trade_assets)
-    symbols = sorted(s for s, inst in instruments.items() if inst.base in wanted)
-    return venue_cls(instruments, ex.ws_url or None), symbols
+    if trade_symbols is None:
+        wanted = set(cfg.live.trade_assets)
+        trade_symbols = sorted(s for s, inst in instruments.items() if inst.base in wanted)
+    return LiveVenue(venue_cls(instruments, ex.ws_url or None), trade_symbols, markets)
+
+
+async def build_venues(cfg: Config) -> list[LiveVenue]:
+    """Every enabled venue; ConfigError when none is."""
+    names = [n for n, ex in cfg.exchanges.items() if ex.enabled]
+    if not names:
+        raise ConfigError("no exchange enabled; set [exchanges.<name>] enabled = true")
+    return [await build_venue(cfg, n) for n in names]
+
+
+def start_recording(directory: Path, venues: list[LiveVenue]) -> RecordingWriter:
+    """A raw recording of these venues' connections, with their metadata."""
+    writer = RecordingWriter(directory)
+    writer.write_meta({v.venue.name: v.trade_symbols for v in venues},
+                      {v.venue.name: v.markets for v in venues})
+    return writer
 
 
 class LiveRun:
     """Broker, worker and connectors of one `liqwatch run`; `started` is set once every
     part runs, and `pipeline`/`feeds` expose their counters."""
 
-    def __init__(self, cfg: Config, store: Store) -> None:
+    def __init__(self, cfg: Config, store: Store, record_dir: Path | None = None) -> None:
         self.cfg, self.store = cfg, store
+        self.record_dir = record_dir
         self.started = asyncio.Event()
         self.pipeline: Pipeline | None = None
         self.feeds: LiveFeeds | None = None
@@ -49,10 +84,8 @@ class LiveRun:
     async def run(self) -> None:
         """Run until cancelled; flush everything on the way out."""
         cfg = self.cfg
-        names = [n for n, ex in cfg.exchanges.items() if ex.enabled]
-        if not names:
-            raise ConfigError("no exchange enabled; set [exchanges.<name>] enabled = true")
-        venues: Sequence[tuple[Venue, list[str]]] = [await build_venue(cfg, n) for n in names]
+        venues = await build_venues(cfg)
+        writer = start_recording(self.record_dir, venues) if self.record_dir else None
         async with kafka(cfg) as bootstrap:
             await ensure_topics(bootstrap, cfg.stream.partitions)
             pipeline = self.pipeline = Pipeline(cfg.stream, bootstrap, self.store,
@@ -64,16 +97,25 @@ class LiveRun:
             publisher = BatchPublisher(producer, cfg.stream.partitions, span_ms=None,
                                        heartbeat_ms=cfg.live.flush_interval_ms)
             feeds = self.feeds = LiveFeeds(publisher, cfg.live.flush_interval_ms,
-                                           cfg.live.watermark_delay_ms)
+                                           cfg.live.watermark_delay_ms, raw=writer)
+            metrics = MetricsServer(feeds, pipeline.metrics)
             reporter = asyncio.create_task(_report(feeds, pipeline))
-            print(f"liqwatch run: {', '.join(names)} -> {bootstrap}; Ctrl-C to stop", flush=True)
-            self.started.set()
             try:
-                await feeds.run(venues)
+                if cfg.live.metrics_addr:
+                    print(f"metrics: {await metrics.start(cfg.live.metrics_addr)}", flush=True)
+                names = ", ".join(v.venue.name for v in venues)
+                print(f"liqwatch run: {names} -> {bootstrap}"
+                      f"{f'; recording to {self.record_dir}' if writer else ''}; "
+                      "Ctrl-C to stop", flush=True)
+                self.started.set()
+                await feeds.run([(v.venue, v.trade_symbols) for v in venues])
             finally:
                 reporter.cancel()
+                await metrics.stop()
                 await producer.stop()
                 await pipeline.stop()
+                if writer is not None:
+                    writer.close()
 
 
 async def _report(feeds: LiveFeeds, pipeline: Pipeline, every_s: float = 30.0) -> None:

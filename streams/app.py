@@ -274,13 +274,15 @@ class Pipeline:
         finally:
             await self.sink.stop()
 
-    async def wait_done(self, dlq_expected: int, timeout_s: float) -> None:
-        """Wait until every input partition ended, dlq records are archived and flushed."""
+    async def wait_done(self, dlq_expected: int, timeout_s: float, gaps_expected: int = 0) -> None:
+        """Wait until every input partition ended, dlq and gap records are archived and
+        flushed."""
         deadline = asyncio.get_running_loop().time() + timeout_s
         await asyncio.wait_for(self.done.wait(), timeout_s)
-        while self.metrics.events_in[T.DLQ] < dlq_expected + sum(self.metrics.dlq.values()):
+        while (self.metrics.events_in[T.DLQ] < dlq_expected + sum(self.metrics.dlq.values())
+               or self.metrics.events_in[T.GAPS] < gaps_expected):
             if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError("dead-letter records not archived in time")
+                raise TimeoutError("dead-letter or gap records not archived in time")
             await asyncio.sleep(0.05)
         await self.app.producer.flush()
         await self.sink.flush()

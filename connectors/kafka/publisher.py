@@ -48,6 +48,7 @@ class BatchPublisher:
         self.sent_messages = 0
         self.sent_events = 0
         self.sent_dlq = 0
+        self.sent_gaps = 0
 
     async def _send(self, topic: str, key: bytes, value: bytes, ts: int | None) -> None:
         p = partition_for(key, self.partitions)
@@ -106,6 +107,7 @@ class BatchPublisher:
     async def gap(self, record: dict) -> None:
         """Publish a feed gap record (connectors.live.session.gap_record)."""
         await self._send_to(T.GAPS, 0, orjson.dumps(record), record["to_ts"])  # 1 partition
+        self.sent_gaps += 1
 
     async def _heartbeat(self, mark: int, now: int) -> None:
         for topic in self.topics:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from connectors.kafka.publisher import BatchPublisher
-from connectors.live.session import OnRaw, Session, now_ms
+from connectors.live.session import Clock, RawSink, Session, now_ms
 from connectors.venue import Decoded, Subscription, Venue
 from streams import topics as T
 from streams.records import dlq_record
@@ -45,11 +45,13 @@ class LiveFeeds:
     """Runs venues' sessions and publishes what they decode."""
 
     def __init__(self, publisher: BatchPublisher, flush_interval_ms: int = 100,
-                 watermark_delay_ms: int = 2_000, on_raw: OnRaw | None = None) -> None:
+                 watermark_delay_ms: int = 2_000, raw: RawSink | None = None,
+                 clock: Clock = now_ms) -> None:
         self.publisher = publisher
         self.flush_interval_ms = flush_interval_ms
         self.watermark_delay_ms = watermark_delay_ms
-        self.on_raw = on_raw
+        self.raw = raw
+        self.clock = clock
         self.metrics = FeedMetrics()
         self.sessions: list[Session] = []
         self._lock = asyncio.Lock()
@@ -59,7 +61,8 @@ class LiveFeeds:
         tasks = [asyncio.create_task(self._flusher(), name="feeds:flush")]
         for venue, symbols in venues:
             for sub in venue.subscriptions(symbols):
-                session = Session(venue, sub, self._on_decoded, self._on_gap, self.on_raw)
+                session = Session(venue, sub, self._on_decoded, self._on_gap, self.raw,
+                                  clock=self.clock)
                 self.sessions.append(session)
                 tasks.append(asyncio.create_task(session.run(),
                                                  name=f"feed:{venue.name}:{sub.key}"))
@@ -98,4 +101,4 @@ class LiveFeeds:
         while True:
             await asyncio.sleep(self.flush_interval_ms / 1000)
             async with self._lock:
-                await self.publisher.tick(now_ms() - self.watermark_delay_ms)
+                await self.publisher.tick(self.clock() - self.watermark_delay_ms)

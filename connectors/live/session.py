@@ -11,6 +11,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import aiohttp
 
@@ -21,12 +22,22 @@ log = logging.getLogger("liqwatch.connectors")
 
 OnDecoded = Callable[[Venue, Subscription, Decoded], Awaitable[None]]
 OnGap = Callable[[dict], Awaitable[None]]
-OnRaw = Callable[[Venue, Subscription, str, int], None]
+Clock = Callable[[], int]
 
 
 def now_ms() -> int:
     """Wall-clock time in epoch milliseconds."""
     return time.time_ns() // 1_000_000
+
+
+class RawSink(Protocol):
+    """Receives every raw frame and connection event of a session (a recording)."""
+
+    def message(self, venue: str, conn: str, text: str, received_ts: int) -> None:
+        """One text frame as received."""
+
+    def connected(self, venue: str, conn: str, ts: int) -> None:
+        """The connection `conn` (subscription key) is up and subscribed."""
 
 
 @dataclass
@@ -58,10 +69,12 @@ class Session:
     """Keeps one venue subscription connected and feeds decoded messages onwards."""
 
     def __init__(self, venue: Venue, sub: Subscription, on_decoded: OnDecoded, on_gap: OnGap,
-                 on_raw: OnRaw | None = None, backoff: Backoff | None = None,
-                 idle_timeout_s: float = 60.0, seed: int | None = None) -> None:
+                 raw: RawSink | None = None, backoff: Backoff | None = None,
+                 idle_timeout_s: float = 60.0, seed: int | None = None,
+                 clock: Clock = now_ms) -> None:
         self.venue, self.sub = venue, sub
-        self.on_decoded, self.on_gap, self.on_raw = on_decoded, on_gap, on_raw
+        self.on_decoded, self.on_gap, self.raw = on_decoded, on_gap, raw
+        self.clock = clock  # receive times and gaps; a raw replay passes recorded time
         self.backoff = backoff or Backoff()
         self.idle_timeout_s = idle_timeout_s
         self.rng = random.Random(seed)
@@ -85,9 +98,11 @@ class Session:
                         self.connected.set()
                         log.info("connected venue=%s channel=%s url=%s", self.venue.name,
                                  self.sub.key, self.sub.url)
+                        if self.raw is not None:
+                            self.raw.connected(self.venue.name, self.sub.key, self.clock())
                         if down_since is not None:
                             await self.on_gap(gap_record(self.venue.name, self.sub.key,
-                                                         down_since, now_ms(), reason))
+                                                         down_since, self.clock(), reason))
                             down_since = None
                         reason = await self._read(ws)
                 except asyncio.CancelledError:
@@ -96,7 +111,7 @@ class Session:
                     reason = f"{type(exc).__name__}: {exc}"
                 self.connected.clear()
                 if down_since is None:  # data is known until the last message received
-                    down_since = self.last_message_at or now_ms()
+                    down_since = self.last_message_at or self.clock()
                 delay = self.backoff.next_delay(self.rng)
                 log.warning("disconnected venue=%s channel=%s reason=%s retry_in=%.2fs",
                             self.venue.name, self.sub.key, reason, delay)
@@ -115,15 +130,15 @@ class Session:
         try:
             async for msg in ws:
                 if msg.type == aiohttp.WSMsgType.TEXT:
-                    received = self.last_message_at = now_ms()
-                    self.messages += 1
-                    if self.on_raw is not None:
-                        self.on_raw(self.venue, self.sub, msg.data, received)
+                    received = self.last_message_at = self.clock()
+                    if self.raw is not None:
+                        self.raw.message(self.venue.name, self.sub.key, msg.data, received)
                     decoded = decoder.feed(msg.data, received)
                     for reply in decoded.replies:
                         await ws.send_str(reply)
                     if decoded.liquidations or decoded.trades or decoded.rejects:
                         await self.on_decoded(self.venue, self.sub, decoded)
+                    self.messages += 1  # counted once handled: a replay waits on it
                     self.backoff.reset()
                 elif msg.type == aiohttp.WSMsgType.ERROR:
                     return f"websocket error: {ws.exception()}"

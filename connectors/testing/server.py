@@ -42,6 +42,22 @@ class ExchangeProtocol(ABC):
         """The topic a pushed message belongs to (None: send to every subscriber)."""
         return None
 
+    def is_push(self, message: str) -> bool:
+        """True for data the exchange pushes to subscribers; False for answers to client
+        frames (acks, pongs, errors, greetings), which this server makes itself, so a raw
+        replay leaves recorded ones out."""
+        try:
+            return self.topic_of(message) is not None
+        except ValueError:
+            return False
+
+    def topics_of(self, query: dict[str, str], frames: Iterable[str]) -> frozenset[str]:
+        """The topics a connection with this URL query sending `frames` subscribes to."""
+        topics = set(self.on_connect(query).subscribe)
+        for frame in frames:
+            topics.update(self.on_text(frame).subscribe)
+        return frozenset(topics)
+
 
 @dataclass(eq=False)
 class _Conn:
@@ -87,7 +103,15 @@ class ExchangeServer:
 
     async def drop_all(self) -> None:
         """Close every open connection abruptly (a venue outage)."""
-        for conn in list(self.conns):
+        await self.drop(lambda conn: True)
+
+    async def drop_subscriber(self, path: str, topics: frozenset[str]) -> None:
+        """Close the connections on `path` subscribed to exactly `topics`."""
+        await self.drop(lambda conn: conn.path == path and conn.topics == topics)
+
+    async def drop(self, which) -> None:  # noqa: ANN001 - Callable[[_Conn], bool]
+        """Close the connections `which(conn)` selects."""
+        for conn in [c for c in self.conns if which(c)]:
             with contextlib.suppress(Exception):
                 await conn.ws.close(code=1011, message=b"server going away")
         await self._notify()
@@ -105,6 +129,21 @@ class ExchangeServer:
                         await conn.ws.send_str(text)
                         sent += 1
         return sent
+
+    async def send_to(self, path: str, topics: frozenset[str], text: str) -> int:
+        """Send one frame to the connections on `path` subscribed to exactly `topics`
+        (a recorded connection's messages go back to the same connection)."""
+        sent = 0
+        for conn in list(self.conns):
+            if conn.path == path and conn.topics == topics:
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await conn.ws.send_str(text)
+                    sent += 1
+        return sent
+
+    def has_subscriber(self, path: str, topics: frozenset[str]) -> bool:
+        """True when a connection on `path` is subscribed to exactly `topics`."""
+        return any(c.path == path and c.topics == topics for c in self.conns)
 
     def subscribed(self, path: str, topic: str | None = None) -> bool:
         """True when a connection on `path` is subscribed (to `topic`, if given)."""

@@ -47,3 +47,11 @@ class OkxProtocol(ExchangeProtocol):
         """The push's channel and instType/instId."""
         msg = json.loads(message)
         return topic(msg.get("arg")) if isinstance(msg, dict) else None
+
+    def is_push(self, message: str) -> bool:
+        """Pushes carry `data`; subscribe acks carry `event` and the same `arg`."""
+        try:
+            msg = json.loads(message)
+        except ValueError:
+            return False
+        return isinstance(msg, dict) and "data" in msg and "event" not in msg

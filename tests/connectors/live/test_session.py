@@ -8,7 +8,7 @@ import asyncio
 import orjson
 
 from connectors.exchanges.bybit import Bybit
-from connectors.exchanges.instrument import Instrument
+from connectors.instrument import Instrument
 from connectors.live.session import Backoff, Session
 from connectors.testing.protocols.bybit import BybitProtocol
 from connectors.testing.server import ExchangeServer
