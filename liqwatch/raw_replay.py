@@ -79,6 +79,10 @@ async def _run(cfg: Config, store: Store, recording: Recording, playback: Playba
                                         progress, total)
             for line in damaged[:20]:
                 log.warning("recording damaged: %s", line)
+            lost = {k: stats[k] for k in ("unrouted", "not_connected", "unacknowledged")
+                    if stats[k]}
+            if lost:
+                log.warning("raw replay could not deliver every frame: %s", lost)
             task.cancel()  # LiveFeeds flushes and drains on the way out
             with contextlib.suppress(asyncio.CancelledError):
                 await task

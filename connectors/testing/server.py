@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from aiohttp import WSMsgType, web
@@ -109,7 +109,7 @@ class ExchangeServer:
         """Close the connections on `path` subscribed to exactly `topics`."""
         await self.drop(lambda conn: conn.path == path and conn.topics == topics)
 
-    async def drop(self, which) -> None:  # noqa: ANN001 - Callable[[_Conn], bool]
+    async def drop(self, which: Callable[[_Conn], bool]) -> None:
         """Close the connections `which(conn)` selects."""
         for conn in [c for c in self.conns if which(c)]:
             with contextlib.suppress(Exception):
