@@ -70,8 +70,10 @@ class RecordingWriter:
         self._hour: int | None = None
         self._fh: gzip.GzipFile | None = None
         self._flushed_at = time.monotonic()
-        self._writer_id = time.time_ns() // 1_000_000
         directory.mkdir(parents=True, exist_ok=True)
+        self._writer_id = time.time_ns() // 1_000_000
+        while any(directory.glob(f"raw-*-{self._writer_id:013d}.jsonl.gz")):
+            self._writer_id += 1  # never append to an earlier writer's (maybe truncated) file
 
     def write_meta(self, venues: dict[str, list[str]], markets: dict[str, list[dict]]) -> None:
         """Record which venues run with which trade symbols, and their markets."""
