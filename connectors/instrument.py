@@ -12,6 +12,7 @@ Three contract kinds (ARCHITECTURE.md, exchange facts):
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 USD_QUOTES = frozenset({"USDT", "USDC", "USD", "FDUSD", "BUSD"})
@@ -70,3 +71,37 @@ class Instrument:
                                         f"needs the {self.settle or 'settle'} USD price")
         usd = price * self.contract_size * size * settle_usd
         return usd / price, usd
+
+
+Terms = Callable[[dict], "tuple[str, float] | None"]
+
+
+def usd_kind(market: dict) -> str | None:
+    """'linear' for a USD-like quoted linear ccxt market, 'inverse' for a USD inverse one,
+    else None (liqwatch cannot value it in USD)."""
+    if market.get("linear") and market.get("quote") in USD_QUOTES:
+        return "linear"
+    if market.get("inverse") and market.get("quote") == "USD":
+        return "inverse"
+    return None
+
+
+def from_markets(ccxt_id: str, markets: Iterable[dict], terms: Terms) -> dict[str, Instrument]:
+    """Instruments by exchange id from ccxt swap and future markets. `terms(market)` is the
+    venue's (kind, contract size in the feed's unit), or None to leave the market out;
+    rows missing a field or with unusable values are left out too."""
+    out: dict[str, Instrument] = {}
+    for m in markets:
+        if m.get("type") not in ("swap", "future"):
+            continue
+        try:
+            found = terms(m)
+            if found is None:
+                continue
+            kind, size = found
+            inst = Instrument(ccxt_id, m["id"], m["base"], m["quote"], kind=kind,
+                              contract_size=size, settle=m.get("settle") or "")
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
+            continue  # UnsupportedInstrument is a ValueError
+        out[inst.symbol] = inst
+    return out

@@ -16,7 +16,7 @@ import orjson
 from connectors.fields import millis as _millis
 from connectors.fields import number as _number
 from connectors.fields import text as _text
-from connectors.instrument import USD_QUOTES, Instrument, UnsupportedInstrument
+from connectors.instrument import Instrument, UnsupportedInstrument, from_markets, usd_kind
 from connectors.venue import (LIQUIDATIONS, TRADES, BadMessage, Decoded, Decoder,
                               Subscription, Venue)
 from streams.records import RecordError
@@ -44,24 +44,14 @@ def instruments_from_markets(ccxt_id: str, markets: list[dict]) -> dict[str, Ins
     """Instruments by exchange id from ccxt markets, contract size in the feed's unit
     (USD-M: 1 base unit; COIN-M: contractSize USD); spot, options, non-USD quotes and
     markets without a usable contract size are left out."""
-    out: dict[str, Instrument] = {}
-    for m in markets:
-        if m.get("type") not in ("swap", "future"):
-            continue
-        try:
-            if m.get("linear") and m["quote"] in USD_QUOTES:
-                inst = Instrument(ccxt_id, m["id"], m["base"], m["quote"], kind="linear",
-                                  contract_size=1.0, settle=m.get("settle") or "")
-            elif m.get("inverse") and m["quote"] == "USD":
-                inst = Instrument(ccxt_id, m["id"], m["base"], "USD", kind="inverse",
-                                  contract_size=float(m["contractSize"]),
-                                  settle=m.get("settle") or "")
-            else:
-                continue
-        except (KeyError, TypeError, ValueError):  # UnsupportedInstrument is a ValueError
-            continue
-        out[inst.symbol] = inst
-    return out
+    return from_markets(ccxt_id, markets, _terms)
+
+
+def _terms(m: dict) -> tuple[str, float] | None:
+    kind = usd_kind(m)
+    if kind is None:
+        return None
+    return kind, 1.0 if kind == "linear" else float(m["contractSize"])
 
 
 class _BinanceFutures(Venue):

@@ -23,7 +23,7 @@ from connectors import fields
 from connectors.fields import dumps as _dumps
 from connectors.fields import obj as _object
 from connectors.fields import text as _text
-from connectors.instrument import USD_QUOTES, Instrument, UnsupportedInstrument
+from connectors.instrument import Instrument, USD_QUOTES, UnsupportedInstrument, from_markets
 from connectors.venue import (LIQUIDATIONS, TRADES, BadMessage, Decoded, Decoder,
                               Subscription, Venue)
 from streams.records import RecordError
@@ -53,29 +53,22 @@ def instruments_from_markets(ccxt_id: str, markets: list[dict]) -> dict[str, Ins
     `info` (ccxt's contractSize is the raw multiplier for inverse and quanto): USD per
     contract (inverse), base per contract (linear), XBT per contract and 1 of price
     (quanto). Non-USD quotes and quantos not settled in XBT are left out."""
-    out: dict[str, Instrument] = {}
-    for m in markets:
-        info = m.get("info") or {}
-        if m.get("type") not in ("swap", "future") or m.get("quote") not in USD_QUOTES:
-            continue
-        try:
-            if info.get("isQuanto"):
-                if info.get("settlCurrency") != "XBt":
-                    continue
-                kind, size = "quanto", abs(float(info["multiplier"])) / SATOSHI_PER_XBT
-            elif info.get("isInverse"):
-                if m["quote"] != "USD":
-                    continue
-                kind = "inverse"
-                size = float(info["multiplier"]) / float(info["underlyingToSettleMultiplier"])
-            else:
-                kind, size = "linear", 1.0 / float(info["underlyingToPositionMultiplier"])
-            inst = Instrument(ccxt_id, m["id"], m["base"], m["quote"], kind=kind,
-                              contract_size=size, settle=m.get("settle") or "")
-        except (KeyError, TypeError, ValueError, ZeroDivisionError):
-            continue  # UnsupportedInstrument is a ValueError
-        out[inst.symbol] = inst
-    return out
+    return from_markets(ccxt_id, markets, _terms)
+
+
+def _terms(m: dict) -> tuple[str, float] | None:
+    info = m.get("info") or {}
+    if m.get("quote") not in USD_QUOTES:
+        return None
+    if info.get("isQuanto"):
+        if info.get("settlCurrency") != "XBt":
+            return None
+        return "quanto", abs(float(info["multiplier"])) / SATOSHI_PER_XBT
+    if info.get("isInverse"):
+        if m["quote"] != "USD":
+            return None
+        return "inverse", float(info["multiplier"]) / float(info["underlyingToSettleMultiplier"])
+    return "linear", 1.0 / float(info["underlyingToPositionMultiplier"])
 
 
 class BitmexVenue(Venue):

@@ -17,7 +17,7 @@ from connectors.fields import millis as _millis
 from connectors.fields import number as _number
 from connectors.fields import obj as _entry
 from connectors.fields import text as _text
-from connectors.instrument import USD_QUOTES, Instrument, UnsupportedInstrument
+from connectors.instrument import Instrument, UnsupportedInstrument, from_markets, usd_kind
 from connectors.venue import (LIQUIDATIONS, TRADES, BadMessage, Decoded, Decoder,
                               Subscription, Venue)
 from streams.records import RecordError
@@ -49,23 +49,7 @@ def instruments_from_markets(ccxt_id: str, markets: list[dict]) -> dict[str, Ins
     `v` is already base (linear) or USD (inverse) — ccxt's inverse contractSize is the
     minimum order quantity, not a multiplier. Spot, options and non-USD quotes are left
     out (spot ids like BTCUSDT would collide with the perpetuals)."""
-    out: dict[str, Instrument] = {}
-    for m in markets:
-        if m.get("type") not in ("swap", "future"):
-            continue
-        try:
-            if m.get("linear") and m["quote"] in USD_QUOTES:
-                kind = "linear"
-            elif m.get("inverse") and m["quote"] == "USD":
-                kind = "inverse"
-            else:
-                continue
-            inst = Instrument(ccxt_id, m["id"], m["base"], m["quote"], kind=kind,
-                              settle=m.get("settle") or "")
-        except (KeyError, TypeError, ValueError):  # UnsupportedInstrument is a ValueError
-            continue
-        out[inst.symbol] = inst
-    return out
+    return from_markets(ccxt_id, markets, lambda m: (k, 1.0) if (k := usd_kind(m)) else None)
 
 
 class Bybit(Venue):

@@ -19,7 +19,8 @@ import orjson
 from connectors import fields
 from connectors.fields import dumps as _dumps
 from connectors.fields import text as _text
-from connectors.instrument import USD_QUOTES, Instrument, UnsupportedInstrument
+from connectors.instrument import (Instrument, USD_QUOTES, UnsupportedInstrument,
+                                   from_markets, usd_kind)
 from connectors.venue import LIQUIDATIONS, BadMessage, Decoded, Decoder, Subscription, Venue
 from streams.records import RecordError
 
@@ -49,20 +50,7 @@ def instruments_from_markets(ccxt_id: str, markets: list[dict]) -> dict[str, Ins
     """Futures and perpetuals by instrument name, contract size 1 in the feed's unit (USD
     for inverse, base for linear: ccxt's contractSize is the order granularity, which
     `amount` already includes); options, combos, spot and non-USD quotes are left out."""
-    out: dict[str, Instrument] = {}
-    for m in markets:
-        if m.get("type") not in ("swap", "future") or m.get("quote") not in USD_QUOTES:
-            continue
-        kind = "linear" if m.get("linear") else "inverse" if m.get("inverse") else ""
-        if not kind or (kind == "inverse" and m["quote"] != "USD"):
-            continue
-        try:
-            inst = Instrument(ccxt_id, m["id"], m["base"], m["quote"], kind=kind,
-                              settle=m.get("settle") or "")
-        except (KeyError, TypeError, ValueError):  # UnsupportedInstrument is a ValueError
-            continue
-        out[inst.symbol] = inst
-    return out
+    return from_markets(ccxt_id, markets, lambda m: (k, 1.0) if (k := usd_kind(m)) else None)
 
 
 class DeribitVenue(Venue):

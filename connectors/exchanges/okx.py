@@ -18,7 +18,7 @@ import orjson
 from connectors import fields
 from connectors.fields import dumps as _dumps
 from connectors.fields import text as _text
-from connectors.instrument import USD_QUOTES, Instrument, UnsupportedInstrument
+from connectors.instrument import Instrument, UnsupportedInstrument, from_markets, usd_kind
 from connectors.venue import (LIQUIDATIONS, TRADES, BadMessage, Decoded, Decoder,
                               Subscription, Venue)
 from streams.records import RecordError
@@ -43,22 +43,15 @@ def instruments_from_markets(ccxt_id: str, markets: list[dict]) -> dict[str, Ins
     """SWAP/FUTURES instruments by instId with contract_size = ctVal (base per contract
     for linear, USD for inverse); markets whose ctVal is in another currency, non-USD
     quotes, options and spot are left out."""
-    out: dict[str, Instrument] = {}
-    for m in markets:
-        if m.get("type") not in ("swap", "future") or m.get("quote") not in USD_QUOTES:
-            continue
-        kind = "linear" if m.get("linear") else "inverse" if m.get("inverse") else ""
-        unit = m.get("base") if kind == "linear" else "USD"
-        if not kind or (m.get("info") or {}).get("ctValCcy", unit) != unit:
-            continue
-        try:
-            inst = Instrument(ccxt_id, m["id"], m["base"], m["quote"], kind=kind,
-                              contract_size=float(m["contractSize"]),
-                              settle=m.get("settle") or "")
-        except (KeyError, TypeError, ValueError):  # UnsupportedInstrument is a ValueError
-            continue
-        out[inst.symbol] = inst
-    return out
+    return from_markets(ccxt_id, markets, _terms)
+
+
+def _terms(m: dict) -> tuple[str, float] | None:
+    kind = usd_kind(m)
+    unit = m.get("base") if kind == "linear" else "USD"
+    if kind is None or (m.get("info") or {}).get("ctValCcy", unit) != unit:
+        return None
+    return kind, float(m["contractSize"])
 
 
 class OkxVenue(Venue):
