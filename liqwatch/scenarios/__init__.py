@@ -6,30 +6,36 @@ the pipeline can be replayed and its detections scored against what was injected
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
-from liqwatch.scenarios import deepseek, small
+from liqwatch.scenarios import deepseek, family, small
 from liqwatch.scenarios.market import Progress, ScenarioSpec, price_paths, rng_for, simulate
 from liqwatch.scenarios.writer import (build_truth, recording_artifacts, tardis_rows,
                                        write_csv_gz, write_news, write_truth)
 
-__all__ = ["SCENARIOS", "ScenarioFiles", "build_spec", "generate", "scenario_prices"]
+__all__ = ["SCENARIOS", "ScenarioFiles", "build_spec", "generate", "scenario_options",
+           "scenario_prices"]
 
 SCENARIOS: dict[str, str] = {
     "deepseek": "DeepSeek shock, 2025-01-20..30: 9 assets, market + AI-sector long cascade "
                 "on Jan 27 with trigger and coverage news (options: start, days)",
     "small": "36 h from 2025-01-26, 5 assets: one market long cascade with AI trigger, "
              "a SOL short squeeze, one whale; fast, for tests (options: start, hours)",
+    **{name: description for name, (description, _) in family.VARIANTS.items()},
 }
 
 _BUILDERS: dict[str, Callable[..., ScenarioSpec]] = {
     "deepseek": deepseek.build,
     "small": small.build,
+    **{name: partial(family.build, name=name, **options)
+       for name, (_, options) in family.VARIANTS.items()},
 }
 
 
@@ -42,6 +48,12 @@ class ScenarioFiles:
     news: Path
     truth_path: Path
     truth: dict[str, Any]
+
+
+def scenario_options(scenario: str) -> list[str]:
+    """The options (keyword overrides) a scenario's builder takes."""
+    params = inspect.signature(_BUILDERS[scenario]).parameters
+    return [p for p in params if p not in ("seed", "name")]
 
 
 def build_spec(scenario: str, seed: int = 7, **overrides: Any) -> ScenarioSpec:

@@ -1,9 +1,10 @@
 """Market model for synthetic scenarios: assets, price paths, liquidation and trade flow.
 
-A scenario is described by a `ScenarioSpec` (dated price anchors, cascades, whales, news);
-`simulate` turns it into events with numpy on a one-minute grid (rates per minute, times
-uniform within the minute). Everything random comes from generators derived from the
-scenario's seed, so the same seed gives the same events.
+A scenario is described by a `ScenarioSpec` (dated price anchors, cascades, whales, news,
+which feeds are sampled and where they have gaps); `simulate` turns it into events with
+numpy on a one-minute grid (rates per minute, times uniform within the minute). Everything
+random comes from generators derived from the scenario's seed, so the same seed gives the
+same events.
 """
 
 from __future__ import annotations
@@ -101,6 +102,8 @@ class CascadeSpec:
     minority_share: float  # share of notional liquidated on the other side
     follow_price: bool = False  # modulate intensity by the asset's own price moves
     trigger_news_id: str | None = None
+    kind: str | None = None  # the family's label (ai, major, market, squeeze); None: scope
+    notional_x: float | None = None  # injected notional per asset / its normal 15 minutes
 
     @property
     def assets(self) -> tuple[str, ...]:
@@ -115,6 +118,14 @@ class CascadeSpec:
         return self.knots[-1][0]
 
 
+def sharp_knots(onset: datetime, rise: timedelta, fall: timedelta, tail: timedelta,
+                start: float = 0.35) -> tuple[tuple[datetime, float], ...]:
+    """A sharp cascade's profile: from `start` (share of the peak) up to the peak over
+    `rise`, down to 25% over `fall`, then fading to nothing over `tail`."""
+    return ((onset, start), (onset + rise, 1.0), (onset + rise + fall, 0.25),
+            (onset + rise + fall + tail, 0.0))
+
+
 @dataclass(frozen=True)
 class WhaleSpec:
     """One huge single liquidation order, not part of any cascade."""
@@ -124,6 +135,15 @@ class WhaleSpec:
     notional_usd: float
     liquidated_side: str
     exchange: str
+
+
+@dataclass(frozen=True)
+class GapSpec:
+    """A stretch of time in which one exchange's feed delivers nothing at all."""
+
+    exchange: str
+    start: datetime
+    end: datetime
 
 
 @dataclass
@@ -139,9 +159,13 @@ class ScenarioSpec:
     # asset -> [(time of an anchored low, start, end of the window it stays the low of)]
     lows: dict[str, list[tuple[datetime, datetime, datetime]]] = field(default_factory=dict)
     vol_knots: list[tuple[datetime, float]] = field(default_factory=list)  # volatility multiplier
+    # asset -> its own volatility multiplier knots, on top of `vol_knots`
+    asset_vol_knots: dict[str, list[tuple[datetime, float]]] = field(default_factory=dict)
     cascades: list[CascadeSpec] = field(default_factory=list)
     whales: list[WhaleSpec] = field(default_factory=list)
     news: list[Story] = field(default_factory=list)
+    gaps: list[GapSpec] = field(default_factory=list)
+    sampled: tuple[str, ...] | None = None  # throttled exchanges; None: as EXCHANGES says
     liq_rate_scale: float = 1.0
     trade_rate_scale: float = 1.0
 
@@ -152,6 +176,12 @@ class ScenarioSpec:
     def minute_of(self, t: datetime) -> float:
         """Minutes from the scenario start to `t` (fractional)."""
         return (t - self.start).total_seconds() / 60.0
+
+    def throttled(self) -> np.ndarray:
+        """Per exchange (in EXCHANGES order), whether its liquidation feed is sampled."""
+        if self.sampled is None:
+            return np.array([e.throttled for e in EXCHANGES])
+        return np.array([e.name in self.sampled for e in EXCHANGES])
 
 
 @dataclass
@@ -213,7 +243,10 @@ def price_paths(spec: ScenarioSpec, rng: np.random.Generator) -> np.ndarray:
         ys = np.log([p for _, p in anchors])
         grid = np.arange(n + 1, dtype=float)
         trend = np.interp(grid, xs, ys)
-        steps = rng.standard_normal(n) * ASSETS[code].vol * vol_mult
+        mult = vol_mult
+        if code in spec.asset_vol_knots:
+            mult = vol_mult * _knot_curve(spec, spec.asset_vol_knots[code], n)
+        steps = rng.standard_normal(n) * ASSETS[code].vol * mult
         walk = np.concatenate([[0.0], np.cumsum(steps)])
         knots = np.unique(np.clip(np.concatenate([[0.0, n], np.round(xs)]), 0, n))
         out[:, j] = trend + walk - np.interp(grid, knots, walk[knots.astype(int)])
@@ -314,6 +347,12 @@ def background_liquidations(spec: ScenarioSpec, z15: np.ndarray, season: np.ndar
     return _events_frame(minute, asset, sell, usd)
 
 
+def cascade_orders(asset: str, target_usd: float, size_mult: float) -> int:
+    """How many orders a cascade injects on `asset` to reach its target notional."""
+    median = ASSETS[asset].liq_median_usd * size_mult
+    return max(10, int(round(target_usd / (median * float(np.exp(LIQ_LOG_SD**2 / 2))))))
+
+
 def cascade_liquidations(spec: ScenarioSpec, envelopes: list[np.ndarray],
                          profiles: list[np.ndarray], rng: np.random.Generator) -> pd.DataFrame:
     """Injected cascade events: counts from the target notional, sizes scaled to hit it.
@@ -321,7 +360,6 @@ def cascade_liquidations(spec: ScenarioSpec, envelopes: list[np.ndarray],
     A cascade cut off by the scenario window gets only its visible share of the target.
     """
     frames = []
-    mean_factor = float(np.exp(LIQ_LOG_SD**2 / 2))
     for k, (c, env, prof) in enumerate(zip(spec.cascades, envelopes, profiles)):
         visible = visible_share(spec, c, env)
         for code, whole_target in c.notional_usd.items():
@@ -331,7 +369,7 @@ def cascade_liquidations(spec: ScenarioSpec, envelopes: list[np.ndarray],
             if w.sum() <= 0:
                 continue
             median = ASSETS[code].liq_median_usd * c.size_mult
-            n = max(10, int(round(target / (median * mean_factor))))
+            n = cascade_orders(code, target, c.size_mult)
             minute = np.repeat(np.arange(w.size), rng.multinomial(n, w / w.sum()))
             minority = rng.random(n) < c.minority_share
             usd = median * np.exp(LIQ_LOG_SD * rng.standard_normal(n))
@@ -382,9 +420,9 @@ def _choose_exchange(n: int, rng: np.random.Generator) -> np.ndarray:
     return rng.choice(len(EXCHANGES), size=n, p=shares / shares.sum())
 
 
-def _throttle(df: pd.DataFrame) -> pd.DataFrame:
-    """Binance's forceOrder stream keeps only the latest liquidation per symbol per second."""
-    throttled = np.array([e.throttled for e in EXCHANGES])[df["exchange"].to_numpy()]
+def _throttle(spec: ScenarioSpec, df: pd.DataFrame) -> pd.DataFrame:
+    """A sampled feed (Binance's forceOrder) keeps the latest liquidation per symbol per second."""
+    throttled = spec.throttled()[df["exchange"].to_numpy()]
     keyed = df.assign(sec=df["ts"] // 1_000_000, prio=df["whale"].astype(int))
     keyed = keyed.sort_values(["asset", "sec", "prio", "ts"], kind="stable")
     last = ~keyed.duplicated(["exchange", "asset", "sec"], keep="last")
@@ -414,7 +452,7 @@ def price_liquidations(spec: ScenarioSpec, events: pd.DataFrame, logp: np.ndarra
     out = pd.DataFrame({"ts": ts, "asset": asset, "exchange": exchange, "sell": sell,
                         "price": price, "amount": amount, "cascade": events["cascade"].to_numpy(),
                         "whale": events["whale"].to_numpy()})
-    out = _throttle(out).sort_values("ts", kind="stable")
+    out = _throttle(spec, out).sort_values("ts", kind="stable")
     same = ["ts", "asset", "exchange", "sell", "price", "amount"]
     return out.drop_duplicates(same).reset_index(drop=True)
 
@@ -447,6 +485,17 @@ def simulate_trades(spec: ScenarioSpec, logp: np.ndarray, z5: np.ndarray, season
     return out.sort_values("ts", kind="stable").reset_index(drop=True)
 
 
+def drop_gaps(spec: ScenarioSpec, df: pd.DataFrame) -> pd.DataFrame:
+    """Remove the events of each gap's exchange inside [gap start, gap end)."""
+    keep = np.ones(len(df), dtype=bool)
+    names = [e.name for e in EXCHANGES]
+    ts, exchange = df["ts"].to_numpy(), df["exchange"].to_numpy()
+    for g in spec.gaps:
+        lo, hi = (int(t.timestamp() * 1_000_000) for t in (g.start, g.end))
+        keep &= ~((exchange == names.index(g.exchange)) & (ts >= lo) & (ts < hi))
+    return df if keep.all() else df[keep].reset_index(drop=True)
+
+
 def simulate(spec: ScenarioSpec, progress: Progress | None = None) -> Simulation:
     """Run the market model for a scenario: prices, then liquidations, then trades."""
     report = progress or (lambda stage, fraction: None)
@@ -461,8 +510,8 @@ def simulate(spec: ScenarioSpec, progress: Progress | None = None) -> Simulation
     events = pd.concat([background_liquidations(spec, z15, season, rng),
                         cascade_liquidations(spec, envelopes, profiles, rng),
                         whale_liquidations(spec)], ignore_index=True)
-    liquidations = price_liquidations(spec, events, logp, rng)
+    liquidations = drop_gaps(spec, price_liquidations(spec, events, logp, rng))
     report("trades", 0.4)
     trades = simulate_trades(spec, logp, z5, season, cascade_stress(spec, envelopes),
                              rng_for(spec.seed, 3))
-    return Simulation(liquidations, trades)
+    return Simulation(liquidations, drop_gaps(spec, trades))

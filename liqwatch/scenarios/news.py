@@ -15,6 +15,8 @@ OUTLETS: dict[str, str] = {
     "Block Ledger": "blockledger.example",
     "Tech Brief": "techbrief.example",
     "Macro Desk": "macrodesk.example",
+    "Chain Daily": "chaindaily.example",
+    "Silicon Report": "siliconreport.example",
 }
 
 
@@ -45,7 +47,8 @@ class Story:
     def label(self) -> dict[str, object]:
         """The truth.json entry."""
         return {"id": self.id, "ai": self.ai, "kind": self.kind,
-                "triggers": self.triggers, "covers": self.covers}
+                "triggers": self.triggers, "covers": self.covers,
+                "published_at": self.published_at.isoformat()}
 
 
 # name -> (source, ai, kind, title, body); bodies may hold {placeholders} filled by `story`.

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 
 from liqwatch.scenarios.market import (EXCHANGES, CascadeSpec, ScenarioSpec, WhaleSpec, as_utc,
-                                       baseline_15m, rng_for)
+                                       baseline_15m, rng_for, sharp_knots)
 from liqwatch.scenarios.news import story
 
 ASSET_CODES = ("BTC", "ETH", "SOL", "FET", "RENDER")
@@ -47,9 +47,7 @@ def _cascade(cid: str, scope: str, key: str, side: str, onset: datetime,
              assets: tuple[str, ...], rise_fall_tail: tuple[int, int, int], minority: float,
              trigger: str | None = None) -> CascadeSpec:
     """A sharp cascade: ramps up for `rise` minutes, decays over `fall`, fades over `tail`."""
-    rise, fall, tail = (timedelta(minutes=m) for m in rise_fall_tail)
-    knots = ((onset, 0.35), (onset + rise, 1.0), (onset + rise + fall, 0.25),
-             (onset + rise + fall + tail, 0.0))
+    knots = sharp_knots(onset, *(timedelta(minutes=m) for m in rise_fall_tail))
     return CascadeSpec(id=cid, scope=scope, key=key, liquidated_side=side, knots=knots,
                        notional_usd={a: NOTIONAL_X * baseline_15m(a)[1] for a in assets},
                        size_mult=SIZE_MULT, minority_share=minority, trigger_news_id=trigger)

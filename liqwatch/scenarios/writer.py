@@ -135,12 +135,14 @@ def build_truth(spec: ScenarioSpec, sim: Simulation, counts: dict[str, int]) -> 
     for k, c in enumerate(spec.cascades):
         mine = liq["cascade"].to_numpy() == k
         cascades.append({
-            "id": c.id, "scope": c.scope, "key": c.key, "assets": list(c.assets),
+            "id": c.id, "kind": c.kind or c.scope, "scope": c.scope, "key": c.key,
+            "assets": list(c.assets),
             "liquidated_side": c.liquidated_side, "onset": _iso(c.onset),
             "peak": _iso(_peak(spec, liq["ts"].to_numpy()[mine])),
             "end": _iso(min(c.end, spec.end)),
             "notional_usd": round(float(notional[mine].sum()), 2), "events": int(mine.sum()),
             "trigger_news_id": c.trigger_news_id if c.trigger_news_id in news_ids else None,
+            "notional_x": c.notional_x,
         })
     whales = [{
         "asset": spec.assets[int(r.asset)],
@@ -160,7 +162,12 @@ def build_truth(spec: ScenarioSpec, sim: Simulation, counts: dict[str, int]) -> 
         "start": _iso(spec.start), "end": _iso(spec.end),
         "assets": {a: {"sector": ASSETS[a].sector} for a in spec.assets},
         "sectors": {"ai": [a for a in spec.assets if ASSETS[a].sector == "ai"]},
-        "counts": counts, "cascades": cascades, "whales": whales, "news": labels,
+        "counts": counts,
+        "feeds": {e.name: "sampled" if sampled else "complete"
+                  for e, sampled in zip(EXCHANGES, spec.throttled())},
+        "cascades": cascades, "whales": whales, "news": labels,
+        "gaps": [{"exchange": g.exchange, "from": _iso(g.start), "to": _iso(g.end)}
+                 for g in spec.gaps],
     }
 
 

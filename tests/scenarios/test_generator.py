@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -14,8 +13,9 @@ import pandas as pd
 import pytest
 
 from liqwatch.scenarios import SCENARIOS, ScenarioFiles, generate, scenario_prices
+from tests.scenarios.files import HEADER, timed_generate
+from tests.scenarios.files import read_events as _read
 
-HEADER = "exchange,symbol,timestamp,local_timestamp,id,side,price,amount"
 SYMBOL = {"binance-futures": r"^[A-Z]+USDT$", "bybit": r"^[A-Z]+USDT$",
           "okex-swap": r"^[A-Z]+-USDT-SWAP$"}
 NUMBER = re.compile(r"^\d+(\.\d*[1-9])?$")  # plain decimal, no trailing zeros
@@ -26,9 +26,7 @@ REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "market-2025-01
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScenarioFiles, float]:
-    t0 = time.perf_counter()
-    files = generate(tmp_path_factory.mktemp("small"), "small", seed=7)
-    return files, time.perf_counter() - t0
+    return timed_generate(tmp_path_factory.mktemp("small"), "small", seed=7)
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +36,6 @@ def shock(tmp_path_factory: pytest.TempPathFactory) -> ScenarioFiles:
                     start="2025-01-26T00:00:00+00:00", days=2)
 
 
-def _read(path: Path) -> pd.DataFrame:
-    df = pd.read_csv(path, dtype={"id": str, "price": str, "amount": str}, keep_default_na=False)
-    df["usd"] = df["price"].astype(float) * df["amount"].astype(float)
-    df["asset"] = df["symbol"].str.replace("-USDT-SWAP", "").str.replace("USDT", "")
-    df["t"] = pd.to_datetime(df["timestamp"], unit="us", utc=True)
-    return df
-
-
 def _in(df: pd.DataFrame, cascade: dict, pad: str = "0min") -> pd.Series:
     lo = pd.Timestamp(cascade["onset"]) - pd.Timedelta(pad)
     hi = pd.Timestamp(cascade["end"]) + pd.Timedelta(pad)
@@ -53,7 +43,8 @@ def _in(df: pd.DataFrame, cascade: dict, pad: str = "0min") -> pd.Series:
 
 
 def test_scenarios_listed() -> None:
-    assert set(SCENARIOS) == {"deepseek", "small"}
+    assert set(SCENARIOS) == {"deepseek", "small", "family", "quiet", "ai-news", "majors",
+                              "market", "squeeze", "sampled", "gaps"}
 
 
 def test_csv_format(small: tuple[ScenarioFiles, float]) -> None:
@@ -95,7 +86,13 @@ def test_news_and_truth_files(small: tuple[ScenarioFiles, float]) -> None:
     assert json.loads(files.truth_path.read_text()) == files.truth
     truth = files.truth
     assert set(truth) >= {"scenario", "seed", "start", "end", "assets", "sectors", "counts",
-                          "cascades", "whales", "news"}
+                          "feeds", "cascades", "whales", "news", "gaps"}
+    assert truth["feeds"] == {"binance-futures": "sampled", "bybit": "complete",
+                              "okex-swap": "complete"}
+    assert truth["gaps"] == []
+    assert [(c["kind"], c["notional_x"]) for c in truth["cascades"]] == [
+        ("asset", None), ("market", None)]
+    assert [n["published_at"] for n in truth["news"]] == [s["published_at"] for s in stories]
     assert truth["sectors"]["ai"] == ["FET", "RENDER"]
     assert [n["id"] for n in truth["news"]] == [s["id"] for s in stories]
 
