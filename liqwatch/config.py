@@ -83,6 +83,107 @@ class LiveConfig:
 
 
 @dataclass
+class NewsFeed:
+    """One RSS or Atom feed ([[news.feeds]]): `name` becomes the stories' `source`."""
+
+    name: str = ""
+    url: str = ""
+
+
+@dataclass
+class NewsJsonSource:
+    """One JSON news API ([[news.json_sources]]): `items_path` is the dotted path to the
+    list of stories ("" = the document is the list); `fields` maps story parts (id,
+    title, body, url, published_at) to the API's dotted field names where they differ."""
+
+    name: str = ""
+    url: str = ""
+    items_path: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+DEFAULT_NEWS_FEEDS: tuple[tuple[str, str], ...] = (
+    ("CoinDesk", "https://www.coindesk.com/arc/outboundfeeds/rss/"),
+    ("Cointelegraph", "https://cointelegraph.com/rss"),
+    ("Decrypt", "https://decrypt.co/feed"),
+    ("The Block", "https://www.theblock.co/rss.xml"),
+    ("TechCrunch AI", "https://techcrunch.com/category/artificial-intelligence/feed/"),
+    ("The Verge AI", "https://www.theverge.com/rss/ai-artificial-intelligence/index.xml"),
+    ("VentureBeat AI", "https://venturebeat.com/category/ai/feed/"),
+    ("Ars Technica AI", "https://arstechnica.com/ai/feed/"),
+)
+_HTTP_URL = re.compile(r"https?://[^/\s?#]+[^\s]*")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@dataclass
+class NewsConfig:
+    """News sources of `liqwatch run` ([news]).
+
+    Defaults: on; the public crypto and AI feeds of DEFAULT_NEWS_FEEDS (giving `feeds`
+    replaces the whole list; `feeds = []` polls none), no JSON APIs, no files; every
+    source polled each 60 s with a 20 s timeout. Stories go to the news topic 120 s
+    (`watermark_delay_s`) behind the wall clock: a story older than that on arrival is
+    late and dead-lettered by the workers, and live alerts wait as long for news that
+    may explain them. Copies of a story from other outlets within 6 h
+    (`dedupe_window_s`) whose headlines match at `dedupe_threshold` (Dice overlap of
+    content words) or that share a URL are counted, not published. `files` are news
+    JSON-lines files tailed for new lines.
+    """
+
+    enabled: bool = True
+    poll_interval_s: float = 60.0
+    request_timeout_s: float = 20.0
+    watermark_delay_s: float = 120.0
+    dedupe_window_s: float = 6 * 3600.0
+    dedupe_threshold: float = 0.6
+    feeds: list[NewsFeed] = field(
+        default_factory=lambda: [NewsFeed(n, u) for n, u in DEFAULT_NEWS_FEEDS],
+        metadata={"items": NewsFeed})
+    json_sources: list[NewsJsonSource] = field(default_factory=list,
+                                               metadata={"items": NewsJsonSource})
+    files: list[Path] = field(default_factory=list, metadata={"items": Path})
+
+    def check(self, where: str) -> None:
+        """Raise ConfigError with what to write instead for a malformed setting."""
+        for name, positive, example in (("poll_interval_s", True, 60),
+                                        ("request_timeout_s", True, 20),
+                                        ("watermark_delay_s", False, 120),
+                                        ("dedupe_window_s", False, 21600)):
+            value = getattr(self, name)
+            if not _is_number(value) or value < 0 or (positive and value == 0):
+                limit = "above 0" if positive else "0 or more"
+                raise ConfigError(f"{where}.{name} = {value!r}: give a number of seconds, "
+                                  f"{limit}, e.g. {name} = {example}")
+        if not _is_number(self.dedupe_threshold) or not 0 < self.dedupe_threshold <= 1:
+            raise ConfigError(f"{where}.dedupe_threshold = {self.dedupe_threshold!r}: give a "
+                              "number in (0, 1], e.g. dedupe_threshold = 0.6 (1: identical "
+                              "headlines only)")
+        for name, example in (("feeds", '[{ name = "CoinDesk", url = "https://…" }]'),
+                              ("json_sources", '[{ name = "Api", url = "https://…" }]'),
+                              ("files", '["news.jsonl"]')):
+            if not isinstance(getattr(self, name), list):
+                raise ConfigError(f"{where}.{name} = {getattr(self, name)!r}: give a list, "
+                                  f"e.g. {name} = {example}")
+        names: set[str] = set()
+        for kind, sources, example in (
+                ("feeds", self.feeds, "https://www.coindesk.com/arc/outboundfeeds/rss/"),
+                ("json_sources", self.json_sources, "https://api.example.com/v1/news")):
+            for i, src in enumerate(sources):
+                at = f"{where}.{kind}[{i}]"
+                if not isinstance(src.name, str) or not src.name or src.name in names:
+                    raise ConfigError(f"{at}.name = {src.name!r}: give each source its own "
+                                      "non-empty name, e.g. name = \"CoinDesk\"")
+                names.add(src.name)
+                if not isinstance(src.url, str) or not _HTTP_URL.fullmatch(src.url):
+                    raise ConfigError(f"{at}.url = {src.url!r}: give the full http(s) URL, "
+                                      f"e.g. url = \"{example}\"")
+
+
+@dataclass
 class Config:
     """Everything a liqwatch process needs."""
 
@@ -94,11 +195,31 @@ class Config:
     live: LiveConfig = field(default_factory=LiveConfig)
     exchanges: dict[str, ExchangeConfig] = field(default_factory=lambda: {
         name: ExchangeConfig() for name in DEFAULT_EXCHANGES})
+    news: NewsConfig = field(default_factory=NewsConfig)
 
     @property
     def clickhouse_url(self) -> str:
         """The store URL: explicit, or chDB persisted under the data dir."""
         return self.clickhouse or f"chdb://{(self.data_dir / 'chdb').resolve()}"
+
+
+def _items(kind: type, values: list, where: str) -> list:
+    """A TOML array as a list of `kind`: tables become dataclasses, scalars are converted."""
+    out = []
+    for i, value in enumerate(values):
+        if dataclasses.is_dataclass(kind):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}[{i}]: expected a table such as "
+                                  "{ name = \"…\", url = \"…\" }")
+            item = kind()
+            _apply(item, value, f"{where}[{i}]")
+            out.append(item)
+        elif isinstance(value, str):
+            out.append(kind(value))
+        else:
+            raise ConfigError(f"{where}[{i}] = {value!r}: give it in quotes, e.g. "
+                              "\"news/today.jsonl\"")
+    return out
 
 
 def _apply(obj: Any, values: dict, where: str) -> None:
@@ -119,6 +240,10 @@ def _apply(obj: Any, values: dict, where: str) -> None:
                 current[name].check(f"{where}.exchanges.{name}")
         elif dataclasses.is_dataclass(current) and isinstance(value, dict):
             _apply(current, value, f"{where}.{key}")
+            if hasattr(current, "check"):
+                current.check(f"{where}.{key}")
+        elif "items" in fields[key].metadata and isinstance(value, list):
+            setattr(obj, key, _items(fields[key].metadata["items"], value, f"{where}.{key}"))
         elif isinstance(current, tuple) and isinstance(value, list):
             setattr(obj, key, tuple(value))
         else:
