@@ -1,9 +1,10 @@
 """Replay recorded files through the real path: Kafka → Faust agents → ClickHouse.
 
 Inputs are merged in event-time order and published in batches with their original
-event time; the same agents a live worker runs process them in this process. The replay
-ends when every input partition's final marker has been processed, dead letters are
-archived and the sink has flushed; then it reads the row counts back from ClickHouse.
+event time; the same agents a live worker runs process them in this process (one worker,
+or several in one consumer group). The replay ends when every input partition's final
+marker has been processed, dead letters are archived and the sink has flushed; then it
+reads the row counts back from ClickHouse.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,11 +26,13 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from connectors.files.news_jsonl import read_news
 from connectors.files.tardis import BadLine, read_market
 from connectors.kafka.publisher import BatchPublisher
+from connectors.testing.waiting import until
 from liqwatch.config import Config
 from liqwatch.infra import ensure_topics, kafka
 from storage import Store
 from streams import topics as T
 from streams.app import Pipeline
+from streams.metrics import Metrics
 from streams.records import dlq_record
 from streams.topics import market_key
 
@@ -166,9 +169,98 @@ def table_counts(store: Store) -> dict[str, int]:
             for t in SUMMARY_TABLES}
 
 
+class GroupSettler:
+    """Tells when the in-process workers of one consumer group share the input partitions,
+    and counts partition revocations (rebalances) after that.
+
+    Window state lives in each worker's memory (see README, Known limits), so a partition
+    that moves to another worker mid-stream loses its watermark, duplicate memory and
+    unsent partial sums, and is re-read from the last committed offset. A multi-worker
+    replay therefore publishes only once the group has settled, and fails if it rebalances
+    while the input is processed instead of returning results that may be wrong.
+    """
+
+    def __init__(self, pipelines: Sequence[Pipeline], partitions: int) -> None:
+        self.pipelines = pipelines
+        self.wanted = {(t, p) for t in (*T.INPUT_TOPICS, T.DLQ) for p in range(partitions)}
+        self.wanted |= {(t, 0) for t in (T.STATS, T.GAPS)}
+        self.revocations = 0
+        self._watching = False
+        for pipeline in pipelines:  # weak: Faust keeps receivers in a class-wide registry
+            pipeline.app.on_partitions_revoked.connect(self._revoked, weak=True)
+
+    async def _revoked(self, sender: object, revoked: set, **kwargs: object) -> None:
+        if self._watching:
+            self.revocations += 1
+
+    def assignments(self) -> list[set[tuple[str, int]]]:
+        """Each worker's assigned (topic, partition)s among liqwatch's consumed topics."""
+        return [{(tp.topic, tp.partition) for tp in p.app.consumer.assignment()
+                 if (tp.topic, tp.partition) in self.wanted} for p in self.pipelines]
+
+    def settled(self) -> bool:
+        """True when every worker has partitions and each consumed partition has one worker."""
+        held = self.assignments()
+        return (all(held) and sum(len(h) for h in held) == len(self.wanted)
+                and set().union(*held) == self.wanted)
+
+    async def wait(self, timeout_s: float) -> None:
+        """Wait until the group has settled, then start counting revocations."""
+        await until(self.settled, timeout_s, "consumer group assignment to every worker", 0.05)
+        self._watching = True
+        log.info("consumer group settled workers=%d assignments=%s", len(self.pipelines),
+                 [sorted(h) for h in self.assignments()])
+
+    def check(self) -> None:
+        """Raise if the group rebalanced after it settled (see the class docstring)."""
+        if self.revocations:
+            raise RuntimeError(
+                f"the consumer group rebalanced during the replay (workers lost their partitions "
+                f"{self.revocations} time(s)): in-memory window state moved between workers, so "
+                "results may be wrong; raise [stream] session_timeout_s or run one worker")
+
+
+async def wait_all_done(pipelines: Sequence[Pipeline], partitions: int, dlq_expected: int,
+                        timeout_s: float) -> None:
+    """Several workers' version of `Pipeline.wait_done`: the worker holding the stats
+    partition has merged every source's final marker, the workers together have seen every
+    trade partition's final marker and archived every dead letter, and all have flushed."""
+    trades = {f"{T.TRADES}/{p}" for p in range(partitions)}
+
+    def done() -> bool:
+        finals = set().union(*(p.final_sources for p in pipelines))
+        archived = sum(p.metrics.events_in[T.DLQ] for p in pipelines)
+        rejected = sum(sum(p.metrics.dlq.values()) for p in pipelines)
+        return (any(p.merger.finished for p in pipelines) and trades <= finals
+                and archived >= dlq_expected + rejected)
+
+    await until(done, timeout_s, "every worker to finish the replay", 0.05)
+    for pipeline in pipelines:
+        await pipeline.app.producer.flush()
+        await pipeline.sink.flush()
+
+
+def merged_metrics(pipelines: Sequence[Pipeline]) -> dict:
+    """The workers' counters summed, in `Metrics.snapshot` form."""
+    total = Metrics()
+    for pipeline in pipelines:
+        for name in Metrics.__dataclass_fields__:
+            getattr(total, name).update(getattr(pipeline.metrics, name))
+    return total.snapshot()
+
+
 async def replay(cfg: Config, store: Store, inputs: ReplayInputs, speed: float | None = None,
-                 progress: Progress | None = None) -> ReplaySummary:
-    """Replay `inputs` at `speed`× event time (None: as fast as possible)."""
+                 progress: Progress | None = None, workers: int = 1) -> ReplaySummary:
+    """Replay `inputs` at `speed`× event time (None: as fast as possible).
+
+    `workers` > 1 runs that many Faust workers in this process, in one consumer group on
+    the same broker and store, as several `liqwatch worker`s would: they split the input
+    partitions, and the one assigned the single stats partition runs detection. Publishing
+    then waits until every worker has its partitions, and a rebalance during the replay
+    raises (see `GroupSettler`). The results must equal a one-worker replay's.
+    """
+    if workers < 1:
+        raise ValueError(f"workers={workers}: give 1 or more")
     for path in inputs.all():
         if not path.is_file():
             raise FileNotFoundError(f"input file {path} does not exist")
@@ -179,26 +271,37 @@ async def replay(cfg: Config, store: Store, inputs: ReplayInputs, speed: float |
         await start_group_at_end(bootstrap, group, [*T.INPUT_TOPICS, T.DLQ, T.STATS, T.GAPS])
         span = batch_span_ms(cfg.replay.span_ms, speed)
         stream = dataclasses.replace(cfg.stream, lateness_ms=cfg.stream.lateness_ms + span)
-        pipeline = Pipeline(stream, bootstrap, store, app_id=group)
+        pipelines = [Pipeline(stream, bootstrap, store, app_id=group) for _ in range(workers)]
+        settler = GroupSettler(pipelines, cfg.stream.partitions) if workers > 1 else None
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5,
                                     max_batch_size=1 << 20, max_request_size=8_000_000)
-        await pipeline.start()
+        await asyncio.gather(*(p.start() for p in pipelines))
         await producer.start()
         try:
+            if settler is not None:
+                await settler.wait(cfg.replay.timeout_s)
             wall0 = time.perf_counter()
             publisher = BatchPublisher(producer, cfg.stream.partitions, span,
                                        cfg.replay.max_batch, heartbeat_ms=max(span, 1_000))
             lines = await _publish(publisher, inputs, speed, progress, total)
             log.info("published events=%d messages=%d dlq=%d", publisher.sent_events,
                      publisher.sent_messages, publisher.sent_dlq)
-            await pipeline.wait_done(publisher.sent_dlq, cfg.replay.timeout_s)
+            if settler is None:
+                await pipelines[0].wait_done(publisher.sent_dlq, cfg.replay.timeout_s)
+            else:
+                await wait_all_done(pipelines, cfg.stream.partitions, publisher.sent_dlq,
+                                    cfg.replay.timeout_s)
+                settler.check()
             wall = time.perf_counter() - wall0
         finally:
             await producer.stop()
-            await pipeline.stop()
+            for pipeline in pipelines:
+                await pipeline.stop()
     compact_versions(store)
+    spikes = {k: v for p in pipelines for k, v in p.spikes.items()}
+    alerts = {k: v for p in pipelines for k, v in p.alerts.items()}
     return ReplaySummary(
         lines_in=lines, dlq_lines=publisher.sent_dlq, rows=table_counts(store),
-        spikes=sorted(pipeline.spikes.values(), key=lambda s: (s["onset_ts"], s["spike_id"])),
-        alerts=sorted(pipeline.alerts.values(), key=lambda a: (a["created_at"], a["alert_id"])),
-        wall_s=wall, metrics=pipeline.metrics.snapshot())
+        spikes=sorted(spikes.values(), key=lambda s: (s["onset_ts"], s["spike_id"])),
+        alerts=sorted(alerts.values(), key=lambda a: (a["created_at"], a["alert_id"])),
+        wall_s=wall, metrics=merged_metrics(pipelines))

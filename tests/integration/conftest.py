@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from pathlib import Path
 
 import pytest
@@ -20,15 +21,20 @@ def small(tmp_path_factory) -> ScenarioFiles:
 
 
 def run_replay(data_dir: Path, inputs: ReplayInputs, partitions: int = 4,
-               speed: float | None = None, sql: tuple[str, ...] = ()) -> tuple[ReplaySummary, list]:
-    """Replay through embedded Kafka + Faust into chDB; return the summary and query results."""
-    cfg = Config(data_dir=data_dir)
+               speed: float | None = None, sql: tuple[str, ...] = (), workers: int = 1,
+               config: Config | None = None) -> tuple[ReplaySummary, list]:
+    """Replay through embedded Kafka + Faust into chDB; return the summary and query results.
+
+    `workers` in-process Faust workers share the input partitions. `config` (copied, not
+    changed) replaces the default settings, except for those set here."""
+    cfg = copy.deepcopy(config) if config is not None else Config()
+    cfg.data_dir = data_dir
     cfg.stream.partitions = partitions
     cfg.stream.session_timeout_s = 3.0
     cfg.replay.timeout_s = 300
     with open_store(cfg.clickhouse_url) as store:
         migrate(store)
-        summary = asyncio.run(replay(cfg, store, inputs, speed))
+        summary = asyncio.run(replay(cfg, store, inputs, speed, workers=workers))
         results = [store.query(q).rows for q in sql]
     return summary, results
 

@@ -19,10 +19,12 @@ TABLES = {
     "liquidations_1d",
     "liquidations_1m",
     "news",
+    "news_impact",
     "schema_migrations",
     "spikes",
     "trade_bars_1m",
 }
+VIEWS = {"liquidations_1d", "news_impact"}
 
 
 @pytest.fixture
@@ -39,15 +41,15 @@ def tables(store: Store) -> dict[str, str]:
 
 
 def test_migrate_twice_creates_every_table_once(store: Store) -> None:
-    assert migrate(store) == ["001_init", "002_gaps"]
+    assert migrate(store) == ["001_init", "002_gaps", "003_news_impact"]
     assert migrate(store) == []
     found = tables(store)
     assert set(found) == TABLES
-    assert found["liquidations_1d"] == "View"
-    assert {found[t] for t in TABLES - {"liquidations_1d"}} == {"ReplacingMergeTree"}
+    assert {found[t] for t in VIEWS} == {"View"}
+    assert {found[t] for t in TABLES - VIEWS} == {"ReplacingMergeTree"}
     rows = store.query(
         "SELECT version, name FROM liqwatch.schema_migrations FINAL ORDER BY version").rows
-    assert rows == [(1, "001_init"), (2, "002_gaps")]
+    assert rows == [(1, "001_init"), (2, "002_gaps"), (3, "003_news_impact")]
 
 
 def test_liquidations_schema(store: Store) -> None:
@@ -83,7 +85,7 @@ def test_every_table_has_ingested_at(store: Store) -> None:
         "SELECT table, type, default_expression FROM system.columns "
         "WHERE database = 'liqwatch' AND name = 'ingested_at'"
     )
-    assert {r[0] for r in res.rows} == TABLES - {"liquidations_1d"}
+    assert {r[0] for r in res.rows} == TABLES - VIEWS
     assert {(r[1], r[2]) for r in res.rows} == {("DateTime64(3, 'UTC')", "now64(3)")}
 
 
