@@ -1,4 +1,5 @@
-"""liqwatch command line: run | record | replay | demo | generate | query | migrate | worker.
+"""liqwatch command line: run | record | replay | demo | generate | eval | query | migrate |
+worker.
 
 Every failure a user can cause (bad flag, unreachable broker, bad ClickHouse URL,
 missing file) ends in one line on stderr that says what to do, and a non-zero exit.
@@ -16,6 +17,8 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import NoReturn
+
+import orjson
 
 from connectors.live.recording import Recording, RecordingError
 from liqwatch import config as config_mod
@@ -52,6 +55,21 @@ def _speed(text: str) -> float | None:
     return value
 
 
+def _option(text: str) -> tuple[str, object]:
+    """KEY=VALUE with VALUE read as an int, a float, true/false, or else kept as text."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"--option {text!r}: use KEY=VALUE, e.g. feeds=sampled")
+    value: object = {"true": True, "false": False}.get(raw.lower(), raw)
+    for kind in (int, float):
+        try:
+            value = kind(raw)
+            break
+        except ValueError:
+            continue
+    return key.strip(), value
+
+
 def build_parser() -> Parser:
     """The argument parser of every subcommand."""
     p = Parser(prog="liqwatch", description="Crypto liquidation cascades and AI-news triggers.")
@@ -75,9 +93,22 @@ def build_parser() -> Parser:
     d.add_argument("--seed", type=int, default=7)
 
     g = sub.add_parser("generate", help="write a labelled scenario (CSV, news, truth.json)")
-    g.add_argument("--out", type=Path, required=True)
-    g.add_argument("--scenario", default="deepseek")
+    g.add_argument("--out", type=Path, help="directory to write (required unless --list)")
+    g.add_argument("--scenario", default="deepseek", help="see --list")
     g.add_argument("--seed", type=int, default=7)
+    g.add_argument("--days", type=float, help="length in days (scenarios that take 'days')")
+    g.add_argument("--option", type=_option, action="append", default=[], metavar="KEY=VALUE",
+                   help="a scenario option, e.g. kinds=ai,major or feeds=sampled (repeatable)")
+    g.add_argument("--list", action="store_true", help="list the scenarios and their options")
+
+    e = sub.add_parser("eval", help="replay a labelled scenario and score detection and "
+                                    "attribution against its truth")
+    e.add_argument("--scenario", type=Path, required=True, metavar="DIR",
+                   help="a directory written by 'liqwatch generate'")
+    e.add_argument("--out", type=Path, metavar="FILE",
+                   help="where to write the scores as JSON (default: DIR/eval.json)")
+    e.add_argument("--check", action="store_true",
+                   help="exit 1 when a target of the detection-quality issue is missed")
 
     q = sub.add_parser("query", help="run SQL against the configured ClickHouse")
     q.add_argument("sql")
@@ -168,13 +199,7 @@ async def _worker(cfg: Config, store: Store) -> None:
 
 def _cmd(args: argparse.Namespace, cfg: Config) -> int:
     if args.command == "generate":
-        from liqwatch.scenarios import SCENARIOS, generate
-
-        if args.scenario not in SCENARIOS:
-            raise UserError(f"unknown scenario {args.scenario!r}; choose one of {', '.join(SCENARIOS)}")
-        files = generate(args.out, args.scenario, args.seed)
-        print(f"wrote {files.liquidations.parent}: {files.truth['counts']}")
-        return 0
+        return _generate(args)
     if args.command == "migrate":
         with open_store(cfg.clickhouse_url) as store:
             applied = migrate(store)
@@ -202,6 +227,8 @@ def _cmd(args: argparse.Namespace, cfg: Config) -> int:
         return 0
     if args.command == "demo":
         return _demo(args, cfg)
+    if args.command == "eval":
+        return _eval(args, cfg)
     if args.command == "worker":
         with _open_store(cfg) as store:
             _run_async(_worker(cfg, store))
@@ -220,6 +247,32 @@ def _cmd(args: argparse.Namespace, cfg: Config) -> int:
     raise UserError(f"unknown command {args.command}")
 
 
+def _generate(args: argparse.Namespace) -> int:
+    from liqwatch.scenarios import SCENARIOS, generate, scenario_options
+
+    if args.list:
+        print("\n".join(f"{name}: {text}" for name, text in SCENARIOS.items()))
+        return 0
+    if args.out is None:
+        raise UserError("generate needs --out DIR (or --list)")
+    if args.scenario not in SCENARIOS:
+        raise UserError(f"unknown scenario {args.scenario!r}; choose one of {', '.join(SCENARIOS)}")
+    options = dict(args.option)
+    if args.days is not None:
+        options["days"] = args.days
+    accepted = scenario_options(args.scenario)
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise UserError(f"scenario {args.scenario!r} takes no option {', '.join(unknown)}; "
+                        f"its options: {', '.join(accepted)}")
+    try:
+        files = generate(args.out, args.scenario, args.seed, **options)
+    except ValueError as exc:
+        raise UserError(f"scenario {args.scenario!r}: {exc}") from None
+    print(f"wrote {files.liquidations.parent}: {files.truth['counts']}")
+    return 0
+
+
 def _replay_raw(args: argparse.Namespace, cfg: Config) -> int:
     from liqwatch.raw_replay import replay_raw
 
@@ -234,6 +287,25 @@ def _replay_raw(args: argparse.Namespace, cfg: Config) -> int:
             "replaying raw frames", lambda p: replay_raw(cfg, store, recording, args.speed, p)))
     _print_summary(summary)
     _print_alerts(summary.alerts)
+    return 0
+
+
+def _eval(args: argparse.Namespace, cfg: Config) -> int:
+    from liqwatch.evaluate.harness import ScenarioError, evaluate
+    from liqwatch.evaluate.report import print_scores
+
+    try:
+        result = _run_async(_with_progress(
+            "replaying scenario", lambda p: evaluate(cfg, args.scenario, p)))
+    except ScenarioError as exc:
+        raise UserError(str(exc)) from None
+    out = args.out or args.scenario / "eval.json"
+    out.write_bytes(orjson.dumps(result.scores, option=orjson.OPT_INDENT_2) + b"\n")
+    print_scores(result.scores)
+    print(f"scores written to {out}")
+    if args.check and result.misses:
+        sys.stderr.write(f"liqwatch: targets missed: {'; '.join(result.misses)}\n")
+        return EXIT_FAIL
     return 0
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import faust
 import orjson
@@ -78,8 +80,12 @@ class Pipeline:
         self.spikes: dict[str, dict] = {}
         self.alerts: dict[str, dict] = {}
         session = cfg.session_timeout_s
+        # state is in memory; Faust still makes a data folder: keep it out of the cwd
+        faust_dir = Path(tempfile.gettempdir()) / "liqwatch-faust"
+        faust_dir.mkdir(exist_ok=True)
         self.app = faust.App(
             app_id, broker=f"kafka://{broker}", store="memory://", web_enabled=False,
+            datadir=str(faust_dir / "{conf.name}"),
             topic_partitions=cfg.partitions, consumer_auto_offset_reset=offset_reset,
             broker_session_timeout=session, broker_rebalance_timeout=session,
             broker_heartbeat_interval=max(session / 5, 0.5), producer_linger_ms=5,

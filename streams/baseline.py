@@ -1,8 +1,8 @@
 """Robust adaptive baseline of windowed liquidation totals.
 
 Per scope and horizon the detector feeds one value per aligned window (zeros included).
-The baseline keeps exponentially weighted moments of log1p(value) for the z-score and an
-exponentially weighted mean of the value, capped at mean + `cap_sigmas` σ in log space,
+The baseline keeps exponentially weighted moments of log1p(value) for outlier capping and
+an exponentially weighted mean of the value, capped at mean + `cap_sigmas` σ in log space,
 as the "normal" a ratio is taken against: one whale order or one cascade does not drag
 the normal up. Until 1/alpha windows are seen the weights are those of a plain running
 mean, so the first window does not dominate the warm-up. Updates are skipped while a spike is open, so a cascade never becomes
@@ -57,10 +57,6 @@ class EwmaBaseline:
         """Fold `count` empty windows at once (sparse scopes catch up lazily)."""
         for _ in range(min(count, 10_000)):
             self.update(0.0)
-
-    def zscore(self, x: float) -> float:
-        """How unusual x is, in robust log-space standard deviations."""
-        return (math.log1p(x) - self.mean_log) / self.sigma
 
     def ratio(self, x: float, floor: float) -> float:
         """x over the normal window total (the normal floored to avoid division by ~0)."""

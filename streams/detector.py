@@ -2,47 +2,84 @@
 
 Scopes: each asset and liquidated side across exchanges; each configured sector (sum of
 its assets); the market, which is breadth, not a sum: several unrelated assets (at least
-`market_min_assets` from `market_min_sectors` sectors) spiking on the same side at once.
-A spike opens when one horizon's rolling total is unusual in size (ratio to its normal,
-z-score, USD floor) *and* in event count (one whale order is not a cascade), after the
-baseline's warm-up. It stays open while any horizon is still elevated, resolves after
-`quiet_ms` without that, and a new trigger within `cooldown_ms` of its end re-opens the
-same spike: one cascade is one spike per scope and side.
+`market_min_assets` from `market_min_sectors` unrelated groups: a sector, or an asset
+outside every sector) spiking on the same side at once.
+
+A spike opens when, on one horizon and after the baseline's warm-up:
+- the event count is far above normal: at least `min_count_ratio` times the baseline and
+  significantly more than even a busy market explains (Poisson tail probability of the
+  count under `surge_allowance` times the normal rate below 10^-`min_surprise`). Counts
+  carry the signal because sizes are heavy-tailed: one whale order is not a cascade, and
+  a sampled feed (one event per symbol per second) still shows a cascade as a count jump;
+- the notional is unusual too (`min_ratio` times its normal) and above an absolute floor
+  (`floor_usd`), so thin markets stay quiet;
+- the side dominates its scope (`min_side_share` of the events on both sides): the few
+  shorts squeezed during a long cascade are part of it, not a second alert.
+A spike stays open while any horizon is still elevated, resolves after `quiet_ms` without
+that, and a new trigger within `cooldown_ms` of its end re-opens the same spike: one
+cascade is one spike per scope and side.
 """
 
 from __future__ import annotations
 
+import math
+import statistics
 from collections import deque
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 from streams.baseline import EwmaBaseline
 from streams.ids import stable_id
 from streams.records import Spike
 
 HOUR_MS = 3_600_000
+OPPOSITE = {"long": "short", "short": "long"}
+_NORMAL = NormalDist()
 
 
 @dataclass
 class DetectorConfig:
-    """Detection thresholds; every one is configuration (liqwatch.toml [detector])."""
+    """Detection thresholds; every one is configuration (liqwatch.toml [stream.detector]).
+
+    Defaults, and why:
+    - step_ms 10 s: detection granularity; horizons 1m/5m/15m/1h: fast cascades show on
+      the short ones, slow bleeds on the long ones.
+    - half_life_ms 12 h: the baseline follows the daily cycle but not a cascade;
+      warmup_ms 6 h: no alert until the baseline has seen that much.
+    - min_events 8, min_count_ratio 4, surge_allowance 3, min_surprise 6: a cascade is
+      many more liquidations than normal, more than a volatile hour brings (up to ~3x);
+      a 10^-6 tail keeps noise on short horizons from firing.
+    - min_ratio 4, floor_usd 20k: the notional confirms the count; below the floor a move
+      is too small to matter to a desk. baseline_floor_usd 1k per hour keeps ratios of
+      nearly silent scopes finite.
+    - min_side_share 0.3: the side must carry that share of the scope's events.
+    - release_ratio 2, release_surprise 3, quiet_ms 15 min, cooldown_ms 30 min: lifecycle
+      (see module doc); a spike stays open while some horizon's count is release_ratio
+      times normal with a Poisson tail below 10^-release_surprise.
+    - market_min_assets 3, market_min_sectors 2: what "market-wide" means.
+    - severity_tiers: (name, min notional USD, min ratio); the first tier either bound
+      reaches wins, else "low".
+    """
 
     step_ms: int = 10_000
     horizons: dict[str, int] = field(default_factory=lambda: {
         "1m": 60_000, "5m": 300_000, "15m": 900_000, "1h": HOUR_MS})
     half_life_ms: int = 12 * HOUR_MS
     warmup_ms: int = 6 * HOUR_MS
-    min_ratio: float = 5.0
-    min_zscore: float = 3.0
+    min_ratio: float = 4.0
     min_events: int = 8
-    min_count_ratio: float = 3.5
-    floor_usd: float = 100_000.0
+    min_count_ratio: float = 4.0
+    surge_allowance: float = 3.0
+    min_surprise: float = 6.0
+    min_side_share: float = 0.3
+    floor_usd: float = 20_000.0
     baseline_floor_usd: float = 1_000.0
     release_ratio: float = 2.0
+    release_surprise: float = 3.0
     quiet_ms: int = 15 * 60_000
     cooldown_ms: int = 30 * 60_000
     market_min_assets: int = 3
     market_min_sectors: int = 2
-    # (name, min notional USD, min ratio): the first tier either bound reaches wins.
     severity_tiers: list[tuple[str, float, float]] = field(default_factory=lambda: [
         ("critical", 20_000_000.0, 100.0), ("high", 5_000_000.0, 30.0),
         ("medium", 1_000_000.0, 10.0)])
@@ -53,6 +90,26 @@ class DetectorConfig:
             if notional_usd >= min_usd or ratio >= min_ratio:
                 return name
         return "low"
+
+
+def poisson_surprise(n: int, mu: float) -> float:
+    """-log10 of P(N >= n) for N ~ Poisson(mu): how surprising n events are (0 if n <= mu)."""
+    if n <= mu or mu <= 0:
+        return 0.0 if n <= mu else math.inf
+    log_term = n * math.log(mu) - mu - math.lgamma(n + 1)
+    total, k, term = 1.0, n, 1.0
+    while term > 1e-12 and k < n + 10_000:
+        k += 1
+        term *= mu / k
+        total += term
+    return -(log_term + math.log(total)) / math.log(10)
+
+
+def count_zscore(n: int, mu: float) -> float:
+    """The count's Poisson tail against its normal rate as a standard-normal z-score
+    (the z whose upper tail is as small), capped at 37 where doubles run out."""
+    p = 10.0 ** -min(poisson_surprise(n, mu), 300.0)
+    return 0.0 if p >= 0.5 else min(-_NORMAL.inv_cdf(p), 37.0)
 
 
 @dataclass(slots=True)
@@ -118,6 +175,11 @@ class _Horizon:
         if not win:
             self.usd, self.count = 0.0, 0
 
+    def count_at(self, step: int) -> int:
+        """Events in the window ending with `step` (for a scope that may not have pushed it)."""
+        oldest = step - self.steps
+        return sum(c for s, _, c in self.window if oldest < s <= step)
+
 
 @dataclass(slots=True)
 class _Open:
@@ -143,40 +205,59 @@ class ScopeTracker:
         """True while a spike of this scope is open."""
         return self.current is not None and self.current.spike.status == "open"
 
-    def step(self, step: int, total: StepTotal) -> SpikeChange | None:
-        """Process one closed step; return the spike change it causes, if any."""
-        cfg = self.cfg
+    def push(self, step: int, total: StepTotal) -> None:
+        """Fold one closed step into the windows (baselines learn only while closed)."""
         if self.first_step is None:
             self.first_step = step
         learn = not self.is_open
         for h in self.horizons:
-            h.push(step, total.usd, total.count, cfg.step_ms, learn)
+            h.push(step, total.usd, total.count, self.cfg.step_ms, learn)
+
+    def evaluate(self, step: int, total: StepTotal,
+                 other: ScopeTracker | None) -> SpikeChange | None:
+        """After every scope pushed `step`: the spike change it causes, if any. `other`
+        is the same scope's opposite side (for the side-share rule)."""
+        cfg = self.cfg
+        assert self.first_step is not None
         end = (step + 1) * cfg.step_ms
         warm = (step - self.first_step) * cfg.step_ms >= cfg.warmup_ms
-        trigger = self._trigger(end) if warm else None
+        trigger = self._trigger(step, other) if warm else None
         if self.is_open:
             return self._update_open(end, total, trigger)
         if trigger is not None:
             return self._open(end, trigger)
         return None
 
-    def _trigger(self, end: int) -> tuple[_Horizon, float, float] | None:
+    def _trigger(self, step: int,
+                 other: ScopeTracker | None) -> tuple[_Horizon, float, float] | None:
         cfg = self.cfg
-        for h in self.horizons:
+        for i, h in enumerate(self.horizons):
             if h.usd < cfg.floor_usd or h.count < cfg.min_events:
                 continue
+            normal = max(h.bl_count.mean, cfg.step_ms / HOUR_MS * h.steps)
+            if h.count < cfg.min_count_ratio * normal:
+                continue
             ratio = h.bl_usd.ratio(h.usd, cfg.baseline_floor_usd * h.ms / HOUR_MS)
-            z = h.bl_usd.zscore(h.usd)
-            count_ratio = h.count / max(h.bl_count.mean, 1.0)
-            if ratio >= cfg.min_ratio and z >= cfg.min_zscore and count_ratio >= cfg.min_count_ratio:
-                return h, ratio, z
+            if ratio < cfg.min_ratio:
+                continue
+            if other is not None:
+                opposite = other.horizons[i].count_at(step)
+                if h.count < cfg.min_side_share * (h.count + opposite):
+                    continue
+            surprise = poisson_surprise(h.count, cfg.surge_allowance * normal)
+            if surprise >= cfg.min_surprise:
+                return h, ratio, count_zscore(h.count, normal)
         return None
 
     def _elevated(self) -> bool:
+        """Still above normal on some horizon: event count at least `release_ratio` times
+        its baseline and not a fluke (Poisson surprise `release_surprise`); counts, not
+        heavy-tailed notional, so one big order does not keep a spike alive."""
         cfg = self.cfg
         for h in self.horizons:
-            floor = cfg.baseline_floor_usd * h.ms / HOUR_MS
-            if h.usd >= cfg.floor_usd / 2 and h.bl_usd.ratio(h.usd, floor) >= cfg.release_ratio:
+            normal = max(h.bl_count.mean, cfg.step_ms / HOUR_MS * h.steps)
+            if (h.count >= cfg.release_ratio * normal
+                    and poisson_surprise(h.count, normal) >= cfg.release_surprise):
                 return True
         return False
 
@@ -306,10 +387,12 @@ class MarketBreadth:
         return None
 
     def _is_broad(self, spikes: list[Spike]) -> bool:
+        """Enough assets from enough unrelated groups: a configured sector is one group,
+        an asset outside every sector is a group of its own."""
         assets = {a for s in spikes for a in s.assets}
-        sectors = {self.sector_of.get(a, "other") for a in assets}
+        groups = {self.sector_of.get(a, a) for a in assets}
         return (len(assets) >= self.cfg.market_min_assets
-                and len(sectors) >= self.cfg.market_min_sectors)
+                and len(groups) >= self.cfg.market_min_sectors)
 
     def _breadth_onset(self, live: list[Spike]) -> int:
         """When the market-wide move began: the onset of the member spike that made the
@@ -322,21 +405,21 @@ class MarketBreadth:
 
     @staticmethod
     def _fold(sp: Spike, live: list[Spike], end: int) -> None:
-        """Market figures: union of assets, sums of notional and baselines."""
+        """Market figures: union of assets, sum of notional and baselines, and the median
+        member's ratio (how far above normal a typical asset in the move is)."""
         if not live:
             return
         sp.assets = sorted(set(sp.assets) | {a for s in live for a in s.assets})
         covered = {s.key for s in live if s.scope == "asset"}
         counted = [s for s in live if s.scope == "asset" or not set(s.assets) & covered]
         notional = sum(s.notional_usd for s in counted)
-        baseline = sum(s.baseline_usd for s in counted)
         if notional > sp.notional_usd:
             sp.notional_usd = round(notional, 2)
             sp.event_count = sum(s.event_count for s in counted)
-        ratio = notional / baseline if baseline else 0.0
+        ratio = statistics.median(s.ratio for s in counted)
         if ratio > sp.ratio:
             sp.ratio, sp.peak_ts = round(ratio, 3), end
-            sp.baseline_usd = round(baseline, 2)
+            sp.baseline_usd = round(sum(s.baseline_usd for s in counted), 2)
             sp.zscore = round(max(s.zscore for s in counted), 3)
 
 
@@ -377,15 +460,17 @@ class Detector:
                 agg.assets.add(asset)
         for key in totals:
             self._tracker(*key)
-        changes: list[SpikeChange] = []
         empty = StepTotal()
-        for key in sorted(self.trackers):
+        active = [k for k in sorted(self.trackers)
+                  if k in totals or self.trackers[k].is_open]
+        for key in active:
+            self.trackers[key].push(step, totals.get(key, empty))
+        changes: list[SpikeChange] = []
+        for key in active:
             tracker = self.trackers[key]
-            total = totals.get(key)
-            if total is None and not tracker.is_open:
-                continue
-            total = total or empty
-            change = tracker.step(step, total)
+            total = totals.get(key, empty)
+            other = self.trackers.get((key[0], key[1], OPPOSITE[key[2]]))
+            change = tracker.evaluate(step, total, other)
             if tracker.current is not None and (tracker.is_open or change is not None):
                 cur = tracker.current
                 cur.assets |= total.assets if key[0] == "sector" else {key[1]}

@@ -8,6 +8,9 @@ from datetime import datetime
 
 import pytest
 
+from liqwatch.evaluate.offline import run_offline
+from liqwatch.replay import ReplayInputs
+from streams.app import StreamConfig
 from tests.integration.conftest import run_replay, scenario_inputs
 
 COUNTS = ("SELECT count() FROM liqwatch.liquidations FINAL",
@@ -94,3 +97,11 @@ def test_paced_replay_matches_full_speed(small, first, tmp_path):
     paced, _ = run_replay(tmp_path, scenario_inputs(small), partitions=2, speed=3600)
     assert spike_view(paced) == spike_view(summary)
     assert paced.alerts == summary.alerts
+
+
+def test_offline_core_matches_the_pipeline(small, first):
+    """The in-process core used for tuning gives exactly the replay's spikes and alerts."""
+    _, summary, _ = first
+    result = run_offline(StreamConfig(), ReplayInputs([small.liquidations], [], [small.news]))
+    assert spike_view(result) == spike_view(summary)
+    assert result.alerts == summary.alerts

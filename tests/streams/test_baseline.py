@@ -22,8 +22,6 @@ def test_one_outlier_barely_moves_the_normal():
     before = bl.mean
     bl.update(50_000_000.0)
     assert bl.mean < before * 2
-    assert bl.zscore(50_000_000.0) > 5
-    assert abs(bl.zscore(10_000.0)) < 1.5
 
 
 def test_zero_windows_catch_up_lowers_the_normal():
