@@ -1,0 +1,1 @@
+"""Detection quality: scoring spikes and alerts against labelled scenarios (`liqwatch eval`)."""
