@@ -15,16 +15,21 @@ from liqwatch.scenarios import ScenarioFiles, generate
 from streams.app import StreamConfig
 
 NAMED = ("family", "quiet", "ai-news", "majors", "market", "squeeze", "sampled", "gaps")
-SEED = 7
+SEED = 7  # draws sampled feeds everywhere; the two cases below cover the other feed modes
+FEEDS = (("family", {"feeds": "complete"}), ("family", {"feeds": "mixed"}))
 
 
 def _run(files: ScenarioFiles) -> OfflineResult:
     return run_offline(StreamConfig(), ReplayInputs([files.liquidations], [], [files.news]))
 
 
-@pytest.mark.parametrize("name", NAMED)
-def test_named_scenario_meets_the_targets(name, tmp_path):
-    files = generate(tmp_path / name, name, SEED)
+@pytest.mark.parametrize(("name", "options"), [(n, {}) for n in NAMED] + list(FEEDS),
+                         ids=[*NAMED, "family-complete", "family-mixed"])
+def test_named_scenario_meets_the_targets(name, options, tmp_path):
+    files = generate(tmp_path / name, name, SEED, **options)
+    if options:
+        complete = [ex for ex, mode in files.truth["feeds"].items() if mode == "complete"]
+        assert len(complete) == (3 if options["feeds"] == "complete" else 2)
     result = _run(files)
     s = score(files.truth, result.spikes, result.alerts, result.news)
     assert s["recall"] in (None, 1.0), s["missed"]
