@@ -39,7 +39,8 @@ DEFAULT_SECTORS = {"ai": ["FET", "RENDER", "TAO", "WLD", "AGIX", "OCEAN", "ARKM"
 
 @dataclass
 class StreamConfig:
-    """Processing settings (liqwatch.toml [stream], [detector], [lexicon], [correlator])."""
+    """Processing settings (liqwatch.toml [stream] and its [stream.detector],
+    [stream.lexicon] and [stream.correlator] tables)."""
 
     partitions: int = 4
     lateness_ms: int = 10_000
