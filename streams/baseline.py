@@ -57,7 +57,3 @@ class EwmaBaseline:
         """Fold `count` empty windows at once (sparse scopes catch up lazily)."""
         for _ in range(min(count, 10_000)):
             self.update(0.0)
-
-    def ratio(self, x: float, floor: float) -> float:
-        """x over the normal window total (the normal floored to avoid division by ~0)."""
-        return x / max(self.mean, floor)

@@ -133,7 +133,7 @@ class _Horizon:
     """Sliding total over one horizon plus its baselines on aligned windows."""
 
     __slots__ = ("name", "ms", "steps", "window", "usd", "count", "cur_w", "acc_usd",
-                 "acc_count", "bl_usd", "bl_count")
+                 "acc_count", "bl_usd", "bl_count", "count_floor", "usd_floor")
 
     def __init__(self, name: str, ms: int, cfg: DetectorConfig) -> None:
         self.name, self.ms = name, ms
@@ -147,6 +147,16 @@ class _Horizon:
         half_life = max(cfg.half_life_ms / ms, 3.0)
         self.bl_usd = EwmaBaseline(half_life)
         self.bl_count = EwmaBaseline(half_life)
+        self.count_floor = cfg.step_ms / HOUR_MS * self.steps  # one event an hour
+        self.usd_floor = cfg.baseline_floor_usd * ms / HOUR_MS
+
+    def normal_count(self) -> float:
+        """Events in a normal window of this horizon (floored: silent scopes stay finite)."""
+        return max(self.bl_count.mean, self.count_floor)
+
+    def normal_usd(self) -> float:
+        """Notional of a normal window of this horizon (floored likewise)."""
+        return max(self.bl_usd.mean, self.usd_floor)
 
     def push(self, step: int, usd: float, count: int, step_ms: int, learn: bool) -> None:
         """Add one step; fold every aligned window it completes into the baselines."""
@@ -234,10 +244,10 @@ class ScopeTracker:
         for i, h in enumerate(self.horizons):
             if h.usd < cfg.floor_usd or h.count < cfg.min_events:
                 continue
-            normal = max(h.bl_count.mean, cfg.step_ms / HOUR_MS * h.steps)
+            normal = h.normal_count()
             if h.count < cfg.min_count_ratio * normal:
                 continue
-            ratio = h.bl_usd.ratio(h.usd, cfg.baseline_floor_usd * h.ms / HOUR_MS)
+            ratio = h.usd / h.normal_usd()
             if ratio < cfg.min_ratio:
                 continue
             if other is not None:
@@ -255,7 +265,7 @@ class ScopeTracker:
         heavy-tailed notional, so one big order does not keep a spike alive."""
         cfg = self.cfg
         for h in self.horizons:
-            normal = max(h.bl_count.mean, cfg.step_ms / HOUR_MS * h.steps)
+            normal = h.normal_count()
             if (h.count >= cfg.release_ratio * normal
                     and poisson_surprise(h.count, normal) >= cfg.release_surprise):
                 return True
@@ -292,7 +302,7 @@ class ScopeTracker:
             self._raise_peak(sp, end, ratio, z, h)
             return SpikeChange("reopen", sp)
         onset, usd, count = self._onset(h)
-        baseline = max(h.bl_usd.mean, cfg.baseline_floor_usd * h.ms / HOUR_MS)
+        baseline = h.normal_usd()
         sp = Spike(
             spike_id=stable_id("spike", self.scope, self.key, self.side, onset),
             scope=self.scope, key=self.key, assets=[], liquidated_side=self.side,
@@ -306,7 +316,7 @@ class ScopeTracker:
     def _raise_peak(self, sp: Spike, end: int, ratio: float, z: float, h: _Horizon) -> None:
         if ratio > sp.ratio:
             sp.ratio, sp.zscore, sp.peak_ts = round(ratio, 3), round(z, 3), end
-            sp.baseline_usd = round(max(h.bl_usd.mean, self.cfg.baseline_floor_usd * h.ms / HOUR_MS), 2)
+            sp.baseline_usd = round(h.normal_usd(), 2)
 
     def _update_open(self, end: int, total: StepTotal,
                      trigger: tuple[_Horizon, float, float] | None) -> SpikeChange | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -154,16 +155,15 @@ class Scorer:
 
     def _headline(self, spikes: list[dict], found: dict, false_pos: list[dict],
                   delays: list[float], per_key: Counter) -> dict[str, Any]:
-        triggered = [c for c in self.cascades if c.trigger]
         return {
             "recall": _ratio(len(found), len(self.cascades)),
             "precision": _ratio(len(spikes) - len(false_pos), len(spikes)),
             "median_delay_s": statistics.median(delays) if delays else None,
             "max_spikes_per_cascade_scope": max(per_key.values(), default=0),
-            "triggered_cascades": len(triggered),
         }
 
-    def _recall_by(self, found: dict, key, groups: tuple[str, ...]) -> dict:  # noqa: ANN001
+    def _recall_by(self, found: dict, key: Callable[[Cascade], str],
+                   groups: tuple[str, ...]) -> dict:
         out = {}
         for g in groups:
             mine = [c for c in self.cascades if key(c) == g]
