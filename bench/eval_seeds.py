@@ -3,18 +3,21 @@ the detector was not tuned on.
 
     .venv/bin/python bench/eval_seeds.py [--scenario family] [--seeds 100-109]
                                          [--core] [--days N] [--out scores.json]
+                                         [--set min_surprise=5 ...]
 
 For each seed: generate the scenario into a temp dir, then score it, by default through
 the real pipeline (`liqwatch eval`'s harness: embedded broker, Faust, a scratch chDB),
 with --core through the in-process processing core (same spikes and alerts, seconds per
 scenario; tests/integration checks the two agree). Prints one row per seed and the pooled
-figures; --out writes every scenario's full scores and the pooled ones as JSON.
+figures; --out writes every scenario's full scores and the pooled ones as JSON; --set
+overrides a [stream.detector] threshold for the run (to measure what a setting costs).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import sys
 import tempfile
 import time
@@ -28,6 +31,7 @@ from liqwatch.evaluate.offline import run_offline
 from liqwatch.evaluate.score import aggregate, headline, misses, score
 from liqwatch.replay import ReplayInputs
 from liqwatch.scenarios import SCENARIOS, generate
+from streams.detector import DetectorConfig
 
 
 def _seeds(text: str) -> list[int]:
@@ -35,6 +39,18 @@ def _seeds(text: str) -> list[int]:
         lo, hi = text.split("-", 1)
         return list(range(int(lo), int(hi) + 1))
     return [int(s) for s in text.split(",")]
+
+
+def _detector_setting(text: str) -> tuple[str, float]:
+    """NAME=VALUE for one numeric DetectorConfig field, typed like its default."""
+    name, _, value = text.partition("=")
+    numeric = {f.name: f.type for f in dataclasses.fields(DetectorConfig)
+               if f.type in ("int", "float")}
+    try:
+        return name, int(value) if numeric[name] == "int" else float(value)
+    except (KeyError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=NUMBER with NAME one of: {', '.join(sorted(numeric))}") from None
 
 
 def _score_core(cfg: Config, directory: Path) -> dict:
@@ -50,11 +66,14 @@ def main() -> int:
     p.add_argument("--days", type=float, help="scenario length (family scenarios)")
     p.add_argument("--core", action="store_true", help="score with the in-process core")
     p.add_argument("--out", type=Path)
+    p.add_argument("--set", type=_detector_setting, action="append", default=[],
+                   metavar="NAME=VALUE", help="override a detector threshold")
     args = p.parse_args()
     options = {"days": args.days} if args.days else {}
     runs = []
     with tempfile.TemporaryDirectory(prefix="liqwatch-eval-") as tmp:
         cfg = Config(data_dir=Path(tmp) / "data")
+        cfg.stream.detector = dataclasses.replace(cfg.stream.detector, **dict(args.set))
         for seed in args.seeds:
             directory = Path(tmp) / f"{args.scenario}-{seed}"
             t0 = time.perf_counter()
