@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: venv demo run test bench clean
+.PHONY: venv browser demo run test bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "liqwatch needs Python >= 3.11; set PYTHON=python3.11")'
@@ -22,7 +22,14 @@ demo: venv
 run: venv
 	$(VENV)/bin/liqwatch run
 
-test: venv
+# Debian's Chromium for the web board's browser test; installed when we are root with apt,
+# else that one test is skipped with the reason.
+browser:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "chromium not installed: the web board's browser test will be skipped"
+
+test: venv browser
 	$(VENV)/bin/python -m pytest
 
 bench: venv

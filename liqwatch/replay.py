@@ -27,6 +27,7 @@ from connectors.files.news_jsonl import read_news
 from connectors.files.tardis import BadLine, read_market
 from connectors.kafka.publisher import BatchPublisher
 from connectors.testing.waiting import until
+from delivery.surface import AlertSurface
 from liqwatch.config import Config
 from liqwatch.infra import ensure_topics, kafka
 from storage import Store
@@ -250,7 +251,8 @@ def merged_metrics(pipelines: Sequence[Pipeline]) -> dict:
 
 
 async def replay(cfg: Config, store: Store, inputs: ReplayInputs, speed: float | None = None,
-                 progress: Progress | None = None, workers: int = 1) -> ReplaySummary:
+                 progress: Progress | None = None, workers: int = 1,
+                 surfaces: Sequence[AlertSurface] = ()) -> ReplaySummary:
     """Replay `inputs` at `speed`× event time (None: as fast as possible).
 
     `workers` > 1 runs that many Faust workers in this process, in one consumer group on
@@ -258,6 +260,8 @@ async def replay(cfg: Config, store: Store, inputs: ReplayInputs, speed: float |
     partitions, and the one assigned the single stats partition runs detection. Publishing
     then waits until every worker has its partitions, and a rebalance during the replay
     raises (see `GroupSettler`). The results must equal a one-worker replay's.
+    `surfaces` (board, webhooks) follow the spikes and alerts as they are raised and are
+    drained before the replay returns, so every alert reached them.
     """
     if workers < 1:
         raise ValueError(f"workers={workers}: give 1 or more")
@@ -277,7 +281,11 @@ async def replay(cfg: Config, store: Store, inputs: ReplayInputs, speed: float |
                                     max_batch_size=1 << 20, max_request_size=8_000_000)
         await asyncio.gather(*(p.start() for p in pipelines))
         await producer.start()
+        started: list[AlertSurface] = []
         try:
+            for surface in surfaces:
+                await surface.start(bootstrap)
+                started.append(surface)
             if settler is not None:
                 await settler.wait(cfg.replay.timeout_s)
             wall0 = time.perf_counter()
@@ -292,8 +300,12 @@ async def replay(cfg: Config, store: Store, inputs: ReplayInputs, speed: float |
                 await wait_all_done(pipelines, cfg.stream.partitions, publisher.sent_dlq,
                                     cfg.replay.timeout_s)
                 settler.check()
+            for surface in started:
+                await surface.drain(cfg.replay.timeout_s)
             wall = time.perf_counter() - wall0
         finally:
+            for surface in started:
+                await surface.stop()
             await producer.stop()
             for pipeline in pipelines:
                 await pipeline.stop()

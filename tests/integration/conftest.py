@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from delivery.surface import AlertSurface
 from liqwatch.config import Config
 from liqwatch.replay import ReplayInputs, ReplaySummary, replay
 from liqwatch.scenarios import ScenarioFiles, generate
@@ -22,10 +23,12 @@ def small(tmp_path_factory) -> ScenarioFiles:
 
 def run_replay(data_dir: Path, inputs: ReplayInputs, partitions: int = 4,
                speed: float | None = None, sql: tuple[str, ...] = (), workers: int = 1,
-               config: Config | None = None) -> tuple[ReplaySummary, list]:
+               config: Config | None = None,
+               surfaces: tuple[AlertSurface, ...] = ()) -> tuple[ReplaySummary, list]:
     """Replay through embedded Kafka + Faust into chDB; return the summary and query results.
 
-    `workers` in-process Faust workers share the input partitions. `config` (copied, not
+    `workers` in-process Faust workers share the input partitions; `surfaces` (board,
+    webhooks) follow the alerts. `config` (copied, not
     changed) replaces the default settings, except for those set here."""
     cfg = copy.deepcopy(config) if config is not None else Config()
     cfg.data_dir = data_dir
@@ -34,7 +37,8 @@ def run_replay(data_dir: Path, inputs: ReplayInputs, partitions: int = 4,
     cfg.replay.timeout_s = 300
     with open_store(cfg.clickhouse_url) as store:
         migrate(store)
-        summary = asyncio.run(replay(cfg, store, inputs, speed, workers=workers))
+        summary = asyncio.run(replay(cfg, store, inputs, speed, workers=workers,
+                                            surfaces=surfaces))
         results = [store.query(q).rows for q in sql]
     return summary, results
 
