@@ -373,7 +373,7 @@ class MarketBreadth:
                 notional_usd=0.0, baseline_usd=0.0, ratio=0.0, zscore=0.0, event_count=0,
                 severity="low", status="open")
             self.spike = sp
-            self._fold(sp, live, end)
+            self._fold(sp, live)
             sp.severity = cfg.severity(sp.notional_usd, sp.ratio)
             return SpikeChange("open", sp)
         if sp.status == "resolved":
@@ -381,9 +381,9 @@ class MarketBreadth:
                 return None
             sp.status, sp.end_ts = "open", None
             sp.version += 1
-            self._fold(sp, live, end)
+            self._fold(sp, live)
             return SpikeChange("reopen", sp)
-        self._fold(sp, live, end)
+        self._fold(sp, live)
         if not live:
             sp.status = "resolved"
             sp.end_ts = max((s.end_ts or 0) for s in members) if members else end
@@ -414,9 +414,10 @@ class MarketBreadth:
         return ordered[-1].onset_ts
 
     @staticmethod
-    def _fold(sp: Spike, live: list[Spike], end: int) -> None:
+    def _fold(sp: Spike, live: list[Spike]) -> None:
         """Market figures: union of assets, sum of notional and baselines, and the median
-        member's ratio (how far above normal a typical asset in the move is)."""
+        member's ratio (how far above normal a typical asset in the move is); the peak is
+        the latest member peak, never a step after the members went quiet."""
         if not live:
             return
         sp.assets = sorted(set(sp.assets) | {a for s in live for a in s.assets})
@@ -428,7 +429,7 @@ class MarketBreadth:
             sp.event_count = sum(s.event_count for s in counted)
         ratio = statistics.median(s.ratio for s in counted)
         if ratio > sp.ratio:
-            sp.ratio, sp.peak_ts = round(ratio, 3), end
+            sp.ratio, sp.peak_ts = round(ratio, 3), max(s.peak_ts for s in counted)
             sp.baseline_usd = round(sum(s.baseline_usd for s in counted), 2)
             sp.zscore = round(max(s.zscore for s in counted), 3)
 
