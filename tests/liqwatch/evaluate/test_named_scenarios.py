@@ -39,6 +39,9 @@ def test_named_scenario_meets_the_targets(name, options, tmp_path):
     assert att["coverage_named_as_trigger"] == 0
     assert att["trigger_attribution"] in (None, 1.0), s["per_cascade"]
     assert att["spurious_trigger"] == 0
+    for sp in result.spikes:
+        assert sp["onset_ts"] <= sp["detected_at"] <= sp["peak_ts"], sp
+        assert sp["end_ts"] is None or sp["peak_ts"] <= sp["end_ts"], sp
     if name == "quiet":
         assert s["cascades"] == 0 and s["spikes"] == 0
     else:
