@@ -17,14 +17,22 @@ TABLES = {
     "gaps",
     "liquidations",
     "liquidations_1d",
+    "liquidations_1d_agg",
+    "liquidations_1d_mv",
     "liquidations_1m",
+    "liquidations_1m_agg",
+    "liquidations_1m_mv",
+    "liquidations_daily",
+    "liquidations_minutely",
     "news",
     "news_impact",
     "schema_migrations",
     "spikes",
     "trade_bars_1m",
 }
-VIEWS = {"liquidations_1d", "news_impact"}
+VIEWS = {"liquidations_1d", "liquidations_daily", "liquidations_minutely", "news_impact"}
+MATERIALIZED_VIEWS = {"liquidations_1d_mv", "liquidations_1m_mv"}
+ROLLUPS = {"liquidations_1d_agg", "liquidations_1m_agg"}
 
 
 @pytest.fixture
@@ -41,15 +49,18 @@ def tables(store: Store) -> dict[str, str]:
 
 
 def test_migrate_twice_creates_every_table_once(store: Store) -> None:
-    assert migrate(store) == ["001_init", "002_gaps", "003_news_impact"]
+    assert migrate(store) == ["001_init", "002_gaps", "003_news_impact", "004_rollups"]
     assert migrate(store) == []
     found = tables(store)
     assert set(found) == TABLES
     assert {found[t] for t in VIEWS} == {"View"}
-    assert {found[t] for t in TABLES - VIEWS} == {"ReplacingMergeTree"}
+    assert {found[t] for t in MATERIALIZED_VIEWS} == {"MaterializedView"}
+    assert {found[t] for t in ROLLUPS} == {"AggregatingMergeTree"}
+    assert {found[t] for t in TABLES - VIEWS - MATERIALIZED_VIEWS - ROLLUPS} == {
+        "ReplacingMergeTree"}
     rows = store.query(
         "SELECT version, name FROM liqwatch.schema_migrations FINAL ORDER BY version").rows
-    assert rows == [(1, "001_init"), (2, "002_gaps"), (3, "003_news_impact")]
+    assert rows == [(1, "001_init"), (2, "002_gaps"), (3, "003_news_impact"), (4, "004_rollups")]
 
 
 def test_liquidations_schema(store: Store) -> None:
@@ -85,8 +96,11 @@ def test_every_table_has_ingested_at(store: Store) -> None:
         "SELECT table, type, default_expression FROM system.columns "
         "WHERE database = 'liqwatch' AND name = 'ingested_at'"
     )
-    assert {r[0] for r in res.rows} == TABLES - VIEWS
-    assert {(r[1], r[2]) for r in res.rows} == {("DateTime64(3, 'UTC')", "now64(3)")}
+    types = {r[0]: (r[1], r[2]) for r in res.rows if r[0] not in MATERIALIZED_VIEWS}
+    assert set(types) == TABLES - VIEWS - MATERIALIZED_VIEWS
+    assert {types[t] for t in ROLLUPS} == {
+        ("SimpleAggregateFunction(max, DateTime64(3, 'UTC'))", "now64(3)")}
+    assert {types[t] for t in set(types) - ROLLUPS} == {("DateTime64(3, 'UTC')", "now64(3)")}
 
 
 def test_ttl_uses_ingestion_time_so_replayed_history_survives(store: Store) -> None:
@@ -96,8 +110,10 @@ def test_ttl_uses_ingestion_time_so_replayed_history_survives(store: Store) -> N
             "SELECT name, create_table_query FROM system.tables WHERE database = 'liqwatch'"
         ).rows
     )
-    for table in ("liquidations", "trade_bars_1m", "news", "dlq"):
-        assert "TTL toDateTime(ingested_at) + toIntervalDay(" in ddl[table], table
+    retention = {"liquidations": 90, "trade_bars_1m": 90, "dlq": 30, "news": 400,
+                 "liquidations_1m_agg": 730, "liquidations_1d_agg": 1826}
+    for table, days in retention.items():
+        assert f"TTL toDateTime(ingested_at) + toIntervalDay({days})" in ddl[table], table
     store.insert(
         "liquidations",
         {
@@ -138,13 +154,21 @@ ENGINE = MergeTree ORDER BY a;
     ]
 
 
-def test_every_create_is_idempotent() -> None:
+def test_every_statement_is_idempotent() -> None:
+    """A migration that fails half-way is re-run whole, so each statement must be safe twice:
+    CREATE ... IF NOT EXISTS, a TTL change, or an INSERT that runs only into an empty table."""
     for migration in migrations():
         for statement in migration.statements():
             code = " ".join(
                 line.strip() for line in statement.splitlines() if not line.strip().startswith("--")
             ).strip()
-            assert code.startswith("CREATE ") and " IF NOT EXISTS " in code, statement
+            if code.startswith("ALTER TABLE "):
+                assert " MODIFY TTL " in code, statement
+            elif code.startswith("INSERT INTO "):
+                target = code.split()[2]
+                assert f"WHERE (SELECT count() FROM {target}) = 0" in code, statement
+            else:
+                assert code.startswith("CREATE ") and " IF NOT EXISTS " in code, statement
 
 
 def test_new_files_apply_in_order_and_subfolders_are_ignored(store: Store, tmp_path: Path) -> None:
