@@ -14,6 +14,8 @@ from email.utils import format_datetime
 
 from aiohttp import web
 
+from connectors.testing.http import LoopbackSite
+
 
 @dataclass
 class Document:
@@ -32,8 +34,7 @@ class NewsServer:
 
     documents: dict[str, Document] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
-    _runner: web.AppRunner | None = None
-    port: int = 0
+    site: LoopbackSite = field(default_factory=LoopbackSite)
 
     def publish(self, path: str, body: str | bytes, content_type: str,
                 last_modified: datetime, **kw: object) -> None:
@@ -41,7 +42,7 @@ class NewsServer:
         self.documents[path] = Document(data, content_type, last_modified, **kw)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return self.site.url(path)
 
     def etag(self, path: str) -> str:
         return '"' + hashlib.sha1(self.documents[path].body).hexdigest()[:16] + '"'
@@ -69,15 +70,10 @@ class NewsServer:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        await self.site.start(app)
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self.site.stop()
 
 
 def utc(text: str) -> datetime:
