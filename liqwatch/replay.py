@@ -245,8 +245,7 @@ def merged_metrics(pipelines: Sequence[Pipeline]) -> dict:
     """The workers' counters summed, in `Metrics.snapshot` form."""
     total = Metrics()
     for pipeline in pipelines:
-        for name in Metrics.__dataclass_fields__:
-            getattr(total, name).update(getattr(pipeline.metrics, name))
+        total.merge(pipeline.metrics)
     return total.snapshot()
 
 

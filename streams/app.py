@@ -228,6 +228,7 @@ class Pipeline:
                 except orjson.JSONDecodeError:
                     rec = dlq_record(T.DLQ, "bad_message", "dlq record is not JSON", raw)
                 metrics.events_in[T.DLQ] += 1
+                metrics.dlq_archived[str(rec.get("reason", "unknown"))] += 1
                 sink.add("dlq", [rec])
 
         @app.agent(self.t_gaps, name="archive_gaps")
@@ -239,6 +240,7 @@ class Pipeline:
                     await self._dead_letter(T.GAPS, [Reject("bad_message", "gap is not JSON", raw)])
                     continue
                 metrics.events_in[T.GAPS] += 1
+                metrics.gaps[str(rec.get("exchange", "unknown"))] += 1
                 log.warning("feed gap exchange=%s channel=%s from=%s to=%s reason=%s",
                             rec.get("exchange"), rec.get("channel"), rec.get("from_ts"),
                             rec.get("to_ts"), rec.get("reason"))
@@ -254,6 +256,8 @@ class Pipeline:
     async def _publish(self, out: Outputs) -> None:
         for sp in out.spikes:
             d = sp.to_dict()
+            if sp.spike_id not in self.spikes:
+                self.metrics.spikes_raised[(sp.scope, sp.severity)] += 1
             self.spikes[sp.spike_id] = d
             self.metrics.produced[T.SPIKES] += 1
             await self.t_spikes.send(key=sp.spike_id.encode(), value=orjson.dumps(d),
@@ -261,6 +265,8 @@ class Pipeline:
         self.sink.add("spikes", [sp.to_dict() for sp in out.spikes])
         for al in out.alerts:
             d = al.to_dict()
+            if al.alert_id not in self.alerts:
+                self.metrics.alerts_raised[(al.relation, al.severity)] += 1
             self.alerts[al.alert_id] = d
             self.metrics.produced[T.ALERTS] += 1
             await self.t_alerts.send(key=al.alert_id.encode(), value=orjson.dumps(d),

@@ -45,7 +45,8 @@ EXPECTED = {
 
 def config(tmp_path: Path, servers: dict[str, ExchangeServer]) -> Path:
     lines = ["[stream]", "session_timeout_s = 3.0",
-             "[live]", "trade_assets = []", 'metrics_addr = "127.0.0.1:0"']
+             "[live]", "trade_assets = []", 'metrics_addr = "127.0.0.1:0"',
+             "[board]", "port = 0"]
     for name, server in servers.items():
         lines += [f"[exchanges.{name}]", f'ws_url = "{server.url("")}"',
                   'rest_url = "http://127.0.0.1:1"']      # REST unreachable: shipped snapshot
@@ -63,7 +64,7 @@ def metric(text: str, name: str, **labels: str) -> float:
 async def read_until(stream: asyncio.StreamReader, prefix: str, seen: list[str]) -> str:
     while True:
         line = (await asyncio.wait_for(stream.readline(), 120)).decode()
-        assert line, f"liqwatch run exited before printing {prefix!r}: {''.join(seen)}"
+        assert line, f"the process exited before printing {prefix!r}: {''.join(seen)}"
         seen.append(line)
         if line.startswith(prefix):
             return line.strip()
