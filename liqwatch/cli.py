@@ -1,5 +1,5 @@
 """liqwatch command line: run | record | replay | demo | generate | eval | query | migrate |
-worker.
+worker | alerts.
 
 Every failure a user can cause (bad flag, unreachable broker, bad ClickHouse URL,
 missing file) ends in one line on stderr that says what to do, and a non-zero exit.
@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import orjson
 
@@ -26,6 +26,9 @@ from liqwatch import logs
 from liqwatch.config import Config, ConfigError
 from liqwatch.infra import InfraError, ensure_topics, install_signal_handlers, kafka
 from storage import Store, StoreError, migrate, open_store
+
+if TYPE_CHECKING:
+    from delivery.board import WebBoard
 
 log = logging.getLogger("liqwatch.cli")
 EXIT_USAGE, EXIT_FAIL = 2, 1
@@ -55,6 +58,15 @@ def _speed(text: str) -> float | None:
     return value
 
 
+def _since(text: str) -> int:
+    from delivery.terminal import parse_since
+
+    try:
+        return parse_since(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _option(text: str) -> tuple[str, object]:
     """KEY=VALUE with VALUE read as an int, a float, true/false, or else kept as text."""
     key, sep, raw = text.partition("=")
@@ -68,6 +80,26 @@ def _option(text: str) -> tuple[str, object]:
         except ValueError:
             continue
     return key.strip(), value
+
+
+def _param(text: str) -> tuple[str, str]:
+    """NAME=VALUE for a query placeholder; VALUE stays text (typed by the placeholder)."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(
+            f"--param {text!r}: use NAME=VALUE, e.g. --param start='2025-01-27 00:00:00'")
+    return key.strip(), raw
+
+
+def _board_options(parser: argparse.ArgumentParser, replaying: bool) -> None:
+    """--board/--no-board and --board-port (and --keep-serving for a replay or demo)."""
+    parser.add_argument("--board", action=argparse.BooleanOptionalAction, default=None,
+                        help="serve the live web board (default: [board] enabled)")
+    parser.add_argument("--board-port", type=int, metavar="PORT",
+                        help="web board port (default: [board] port; 0: any free port)")
+    if replaying:
+        parser.add_argument("--keep-serving", action="store_true",
+                            help="keep the web board up after the replay until Ctrl-C")
 
 
 def build_parser() -> Parser:
@@ -87,10 +119,16 @@ def build_parser() -> Parser:
     r.add_argument("--speed", type=_speed, default=None, metavar="max|N",
                    help="event-time speed-up (default: max)")
     r.add_argument("--partitions", type=int, help="input topic partitions (default from config)")
+    r.add_argument("--report", type=Path, metavar="DIR",
+                   help="write a chart (liquidations.png) and a summary (report.md) into DIR")
+    _board_options(r, replaying=True)
 
     d = sub.add_parser("demo", help="generate the DeepSeek-shock scenario and replay it")
     d.add_argument("--scenario", default="deepseek")
     d.add_argument("--seed", type=int, default=7)
+    d.add_argument("--report", type=Path, metavar="DIR",
+                   help="where to write the report (default: <data dir>/report)")
+    _board_options(d, replaying=True)
 
     g = sub.add_parser("generate", help="write a labelled scenario (CSV, news, truth.json)")
     g.add_argument("--out", type=Path, help="directory to write (required unless --list)")
@@ -110,15 +148,33 @@ def build_parser() -> Parser:
     e.add_argument("--check", action="store_true",
                    help="exit 1 when a target of the detection-quality issue is missed")
 
-    q = sub.add_parser("query", help="run SQL against the configured ClickHouse")
-    q.add_argument("sql")
+    q = sub.add_parser("query", help="run SQL or a query file (sql/queries/) against the "
+                                     "configured ClickHouse")
+    q.add_argument("sql", nargs="?", help="a SQL statement (or give --file)")
+    q.add_argument("--file", type=Path, metavar="F",
+                   help="a .sql file to run, e.g. sql/queries/top_cascades.sql")
+    q.add_argument("--param", type=_param, action="append", default=[], metavar="NAME=VALUE",
+                   help="a value for the query's {NAME:Type} placeholder (repeatable)")
     q.add_argument("--format", choices=("table", "json", "csv"), default="table")
 
+    al = sub.add_parser("alerts", help="list past alerts (ClickHouse) or follow them live (Kafka)")
+    mode = al.add_mutually_exclusive_group()
+    mode.add_argument("--since", type=_since, metavar="30m|24h|7d|ISO",
+                      help="list alerts created since then (default 24h; event time, UTC)")
+    mode.add_argument("--follow", action="store_true",
+                      help="show the live alert stream of the configured broker")
+    al.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    al.add_argument("--limit", type=int, default=200, help="most rows shown (default 200)")
+
     sub.add_parser("migrate", help="create or upgrade the ClickHouse schema")
-    sub.add_parser("worker", help="run the stream processor against the configured broker")
+    w = sub.add_parser("worker", help="run the stream processor against the configured broker")
+    w.add_argument("--metrics-addr", metavar="HOST:PORT",
+                   help="serve Prometheus metrics here (default: [live] metrics_addr; \"\" off)")
+    _board_options(w, replaying=False)
     run = sub.add_parser("run", help="live monitoring: exchange connectors, broker and worker")
     run.add_argument("--record", type=Path, metavar="DIR",
                      help="also write every raw frame to a recording in DIR")
+    _board_options(run, replaying=False)
     rec = sub.add_parser("record", help="write every raw exchange frame to DIR (no broker)")
     rec.add_argument("--out", type=Path, required=True, metavar="DIR")
     return p
@@ -174,26 +230,104 @@ async def _with_progress(label: str, start) -> object:  # noqa: ANN001 - progres
         return await start(lambda done, total: bar.update(task, completed=done, total=total))
 
 
-async def _replay(cfg: Config, store: Store, inputs, speed: float | None) -> object:  # noqa: ANN001
+def _board(args: argparse.Namespace, cfg: Config, store: Store) -> WebBoard | None:
+    """The web board that --board/--board-port and [board] ask for (None: off)."""
+    if not (cfg.board.enabled if args.board is None else args.board):
+        if getattr(args, "keep_serving", False):
+            raise UserError("--keep-serving keeps the web board up: drop --no-board "
+                            "(or set [board] enabled = true)")
+        return None
+    from delivery.board import WebBoard
+
+    port = cfg.board.port if args.board_port is None else args.board_port
+    return WebBoard(cfg.board.host, port, store, sectors=cfg.stream.sectors)
+
+
+async def _serve_board(board: WebBoard, fallback: bool) -> str:
+    """Serve `board` and print its URL; a busy port falls back to a free one when
+    `fallback` (a replay is short-lived), else it is the user's to fix."""
+    from delivery.board import BoardError
+
+    try:
+        url = await board.serve()
+    except BoardError as exc:
+        if not fallback or board.port == 0:
+            raise UserError(f"{exc}: pick another with --board-port PORT (0: any free port) "
+                            "or turn it off with --no-board") from None
+        log.warning("board port busy port=%d; serving on a free port instead", board.port)
+        board.port = 0
+        url = await board.serve()
+    print(f"web board: {url}", flush=True)
+    return url
+
+
+async def _serve_final(board: WebBoard) -> None:
+    """Serve the board's final state again, on the same URL, until cancelled."""
+    url = await board.serve()
+    print(f"web board still up at {url}; Ctrl-C to stop", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await board.close()
+
+
+def _keep_serving(board: WebBoard) -> None:
+    """After a replay: keep the board up until Ctrl-C, the normal way out (exit 0)."""
+    with contextlib.suppress(KeyboardInterrupt):
+        _run_async(_serve_final(board))
+
+
+async def _replay(cfg: Config, store: Store, inputs, speed: float | None,  # noqa: ANN001
+                  board: WebBoard | None = None) -> object:
+    from delivery.webhooks import from_config
     from liqwatch.replay import replay
 
-    return await _with_progress("replaying", lambda p: replay(cfg, store, inputs, speed, progress=p))
+    hooks = from_config(cfg.webhooks)
+    surfaces = [hooks] if hooks else []
+    if board is not None:
+        await _serve_board(board, fallback=True)
+        surfaces.append(board)
+    try:
+        return await _with_progress("replaying", lambda p: replay(
+            cfg, store, inputs, speed, progress=p, surfaces=surfaces))
+    finally:
+        if board is not None:
+            await board.close()
 
 
-async def _worker(cfg: Config, store: Store) -> None:
+async def _worker(cfg: Config, store: Store, metrics_addr: str,
+                  board: WebBoard | None = None) -> None:
+    from liqwatch.lag import ConsumerLag
+    from liqwatch.metrics_http import MetricsServer
+    from delivery.webhooks import from_config
     from streams.app import Pipeline
 
+    hooks = from_config(cfg.webhooks, group_id=cfg.webhooks.group_id)
     async with kafka(cfg) as bootstrap:
         await ensure_topics(bootstrap, cfg.stream.partitions)
         pipeline = Pipeline(cfg.stream, bootstrap, store)
         await pipeline.start()
+        metrics = MetricsServer(pipeline.metrics, lag=ConsumerLag(bootstrap, pipeline.app.conf.id))
         log.info("worker started bootstrap=%s", bootstrap)
-        print(f"liqwatch worker consuming from {bootstrap}; Ctrl-C to stop", flush=True)
         try:
+            if hooks:
+                await hooks.start(bootstrap)
+            if metrics_addr:
+                print(f"metrics: {await metrics.start(metrics_addr)}", flush=True)
+            if board is not None:
+                await _serve_board(board, fallback=False)
+                await board.start(bootstrap)
+            print(f"liqwatch worker consuming from {bootstrap}; Ctrl-C to stop", flush=True)
             while True:
                 await asyncio.sleep(30)
                 log.info("metrics %s", pipeline.metrics.snapshot())
         finally:
+            if board is not None:
+                await board.stop()
+                await board.close()
+            if hooks:
+                await hooks.stop()
+            await metrics.stop()
             await pipeline.stop()
 
 
@@ -205,11 +339,14 @@ def _cmd(args: argparse.Namespace, cfg: Config) -> int:
             applied = migrate(store)
         print(f"schema up to date ({'applied ' + ', '.join(applied) if applied else 'nothing to apply'})")
         return 0
+    if args.command == "alerts":
+        return _alerts(args, cfg)
     if args.command == "query":
         from liqwatch.output import render
 
+        sql = _query_sql(args)
         with open_store(cfg.clickhouse_url) as store:
-            print(render(store.query(args.sql), args.format))
+            print(render(store.query(sql), args.format))
         return 0
     if args.command == "replay" and args.raw:
         return _replay_raw(args, cfg)
@@ -222,8 +359,13 @@ def _cmd(args: argparse.Namespace, cfg: Config) -> int:
         if args.partitions:
             cfg.stream.partitions = args.partitions
         with _open_store(cfg) as store:
-            summary = _run_async(_replay(cfg, store, inputs, args.speed))
-        _print_summary(summary)
+            board = _board(args, cfg, store)
+            summary = _run_async(_replay(cfg, store, inputs, args.speed, board))
+            _print_summary(summary)
+            if args.report:
+                _write_report(cfg, store, summary, args.report)
+            if board is not None and args.keep_serving:
+                _keep_serving(board)
         return 0
     if args.command == "demo":
         return _demo(args, cfg)
@@ -231,13 +373,14 @@ def _cmd(args: argparse.Namespace, cfg: Config) -> int:
         return _eval(args, cfg)
     if args.command == "worker":
         with _open_store(cfg) as store:
-            _run_async(_worker(cfg, store))
+            addr = cfg.live.metrics_addr if args.metrics_addr is None else args.metrics_addr
+            _run_async(_worker(cfg, store, addr, _board(args, cfg, store)))
         return 0
     if args.command == "run":
         from liqwatch.live import LiveRun
 
         with _open_store(cfg) as store:
-            _run_async(LiveRun(cfg, store, args.record).run())
+            _run_async(LiveRun(cfg, store, args.record, board=_board(args, cfg, store)).run())
         return 0
     if args.command == "record":
         from liqwatch.record import Recorder
@@ -245,6 +388,27 @@ def _cmd(args: argparse.Namespace, cfg: Config) -> int:
         _run_async(Recorder(cfg, args.out).run())
         return 0
     raise UserError(f"unknown command {args.command}")
+
+
+def _query_sql(args: argparse.Namespace) -> str:
+    """The SQL to run for `query`: the statement given, or --file with its --param values."""
+    from storage.params import ParamError, bind, load_query
+
+    if (args.sql is None) == (args.file is None):
+        raise UserError("query takes SQL text or --file F, not both or neither, e.g. liqwatch "
+                        "query --file sql/queries/exchange_share.sql --param start=2025-01-27 "
+                        "--param end=2025-01-28")
+    names = [name for name, _ in args.param]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise UserError(f"--param {', '.join(repeated)} given more than once: give each once")
+    values = dict(args.param)
+    try:
+        if args.file is not None:
+            return load_query(args.file, values)
+        return bind(args.sql, values) if values else args.sql
+    except ParamError as exc:
+        raise UserError(f"{args.file or 'query'}: {exc}") from None
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -273,6 +437,48 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_report(cfg: Config, store: Store, summary, out: Path) -> None:  # noqa: ANN001
+    from liqwatch.report import PNG, load_report, write_report
+
+    md = write_report(load_report(store, summary.lines_in), out,
+                      cfg.stream.correlator.ai_threshold)
+    print(f"report: {md} (chart: {md.parent / PNG})", flush=True)
+
+
+def _alerts(args: argparse.Namespace, cfg: Config) -> int:
+    from rich.console import Console
+
+    from delivery import terminal
+    from liqwatch.output import render
+
+    if args.follow:
+        if cfg.kafka == "embedded":
+            print("hint: the embedded broker starts empty; to follow a running stack set "
+                  "LIQWATCH_KAFKA=host:port of its broker", file=sys.stderr, flush=True)
+        _run_async(_follow(cfg, Console(), args.limit))
+        return 0
+    since = terminal.parse_since("24h") if args.since is None else args.since
+    with open_store(cfg.clickhouse_url) as store:
+        rows = terminal.list_alerts(store, since, args.limit)
+    if args.format != "table":
+        print(render(terminal.as_result(rows), args.format))
+    elif rows:
+        title = f"alerts since {terminal.format_utc(since)} UTC"
+        Console().print(terminal.render_table(rows, title))
+    else:
+        print(terminal.since_hint(since))
+    return 0
+
+
+async def _follow(cfg: Config, console, limit: int) -> None:  # noqa: ANN001 - rich Console
+    from delivery.terminal import follow
+
+    async with kafka(cfg) as bootstrap:
+        if cfg.kafka == "embedded":
+            await ensure_topics(bootstrap, cfg.stream.partitions)
+        await follow(bootstrap, console, limit=limit)
+
+
 def _replay_raw(args: argparse.Namespace, cfg: Config) -> int:
     from liqwatch.raw_replay import replay_raw
 
@@ -285,8 +491,10 @@ def _replay_raw(args: argparse.Namespace, cfg: Config) -> int:
     with _open_store(cfg) as store:
         summary = _run_async(_with_progress(
             "replaying raw frames", lambda p: replay_raw(cfg, store, recording, args.speed, p)))
-    _print_summary(summary)
-    _print_alerts(summary.alerts)
+        _print_summary(summary)
+        _print_alerts(summary.alerts)
+        if args.report:
+            _write_report(cfg, store, summary, args.report)
     return 0
 
 
@@ -320,11 +528,15 @@ def _demo(args: argparse.Namespace, cfg: Config) -> int:
     print(f"  {files.truth['counts']} in {time.perf_counter() - t0:.1f} s", flush=True)
     inputs = ReplayInputs([files.liquidations], [files.trades], [files.news])
     with _open_store(cfg) as store:
-        summary = _run_async(_replay(cfg, store, inputs, None))
-    _print_summary(summary)
-    _print_alerts([a for a in summary.alerts])
-    print("\nSee them in ClickHouse:\n  .venv/bin/liqwatch query "
-          "\"SELECT created_at, severity, relation, title FROM liqwatch.alerts FINAL ORDER BY created_at\"")
+        board = _board(args, cfg, store)
+        summary = _run_async(_replay(cfg, store, inputs, None, board))
+        _print_summary(summary)
+        _print_alerts([a for a in summary.alerts])
+        _write_report(cfg, store, summary, args.report or cfg.data_dir / "report")
+        print("\nSee them in ClickHouse:\n  .venv/bin/liqwatch query "
+              "\"SELECT created_at, severity, relation, title FROM liqwatch.alerts FINAL ORDER BY created_at\"")
+        if board is not None and args.keep_serving:
+            _keep_serving(board)
     return 0
 
 

@@ -83,6 +83,27 @@ class LiveConfig:
 
 
 @dataclass
+class BoardConfig:
+    """The live web board ([board]) that `run`, `worker`, `replay` and `demo` serve on
+    http://host:port/ (port 0: any free port; the bound URL is printed)."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8765
+
+    def check(self, where: str) -> None:
+        """Raise ConfigError with what to write instead for a malformed setting."""
+        if not isinstance(self.enabled, bool):
+            raise ConfigError(f"{where}.enabled = {self.enabled!r}: give true or false")
+        if not isinstance(self.host, str) or not self.host:
+            raise ConfigError(f"{where}.host = {self.host!r}: give an address to listen on, "
+                              "e.g. host = \"127.0.0.1\" (\"0.0.0.0\": every interface)")
+        if not isinstance(self.port, int) or isinstance(self.port, bool) or not 0 <= self.port <= 65535:
+            raise ConfigError(f"{where}.port = {self.port!r}: give a TCP port, e.g. port = 8765 "
+                              "(0: any free port)")
+
+
+@dataclass
 class NewsFeed:
     """One RSS or Atom feed ([[news.feeds]]): `name` becomes the stories' `source`."""
 
@@ -183,6 +204,99 @@ class NewsConfig:
                                       f"e.g. url = \"{example}\"")
 
 
+SEVERITIES = ("info", "low", "medium", "high", "critical")  # alert severities, lowest first
+WEBHOOK_KINDS = ("slack", "discord", "telegram", "generic")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass
+class WebhookChannel:
+    """One alert destination ([[webhooks.channels]]). Secrets stay in the environment: the
+    table names the variables (`url_env` for slack, discord and generic; `token_env` for
+    a Telegram bot, with `chat_id` or `chat_id_env`). Alerts below `min_severity` are not
+    sent; `rate_per_min`/`burst` (0: the service's default) pace requests."""
+
+    name: str = ""
+    kind: str = ""
+    url_env: str = ""
+    token_env: str = ""
+    chat_id: str = ""
+    chat_id_env: str = ""
+    api_url: str = "https://api.telegram.org"
+    min_severity: str = "info"
+    rate_per_min: float = 0.0
+    burst: int = 0
+
+    def check(self, where: str, names: set[str]) -> None:
+        """Raise ConfigError with what to write instead for a malformed channel."""
+        if self.kind not in WEBHOOK_KINDS:
+            raise ConfigError(f"{where}.kind = {self.kind!r}: choose one of "
+                              f"{', '.join(WEBHOOK_KINDS)}, e.g. kind = \"slack\"")
+        self.name = self.name or self.kind
+        if not isinstance(self.name, str) or self.name in names:
+            raise ConfigError(f"{where}.name = {self.name!r}: give each channel its own name, "
+                              "e.g. name = \"desk-slack\"")
+        names.add(self.name)
+        needed = (("token_env", "LIQWATCH_TELEGRAM_TOKEN"),) if self.kind == "telegram" else (
+            ("url_env", f"LIQWATCH_{self.kind.upper()}_WEBHOOK"),)
+        for attr, example in needed:
+            if not _ENV_NAME.fullmatch(getattr(self, attr) or ""):
+                raise ConfigError(f"{where}.{attr} = {getattr(self, attr)!r}: name the environment "
+                                  f"variable that holds the secret, e.g. {attr} = \"{example}\"")
+        if self.kind == "telegram" and not (self.chat_id or _ENV_NAME.fullmatch(self.chat_id_env)):
+            raise ConfigError(f"{where}: a telegram channel needs chat_id = \"-100…\" or "
+                              "chat_id_env = \"LIQWATCH_TELEGRAM_CHAT\"")
+        if self.kind == "telegram" and not _HTTP_URL.fullmatch(self.api_url):
+            raise ConfigError(f"{where}.api_url = {self.api_url!r}: give the Bot API base URL, "
+                              "e.g. api_url = \"https://api.telegram.org\"")
+        if self.min_severity not in SEVERITIES:
+            raise ConfigError(f"{where}.min_severity = {self.min_severity!r}: choose one of "
+                              f"{', '.join(SEVERITIES)}, e.g. min_severity = \"high\"")
+        if not _is_number(self.rate_per_min) or self.rate_per_min < 0:
+            raise ConfigError(f"{where}.rate_per_min = {self.rate_per_min!r}: give messages per "
+                              "minute, e.g. rate_per_min = 20 (0: the service's default)")
+        if not isinstance(self.burst, int) or self.burst < 0:
+            raise ConfigError(f"{where}.burst = {self.burst!r}: give a whole number of messages, "
+                              "e.g. burst = 3 (0: the service's default)")
+
+
+@dataclass
+class WebhooksConfig:
+    """Alert webhooks ([webhooks]): Slack, Discord, Telegram and generic JSON channels that
+    `run`, `worker`, `replay` and `demo` deliver alerts to. A failed request is retried
+    `max_attempts` times in all with exponential backoff from `backoff_s` (capped at
+    `max_backoff_s`, server Retry-After honoured up to `max_retry_after_s`), then
+    dead-lettered. `group_id` lets a restarted `run`/`worker` resume without re-sending."""
+
+    enabled: bool = True
+    max_attempts: int = 5
+    backoff_s: float = 0.5
+    max_backoff_s: float = 30.0
+    max_retry_after_s: float = 120.0
+    timeout_s: float = 10.0
+    group_id: str = "liqwatch-webhooks"
+    channels: list[WebhookChannel] = field(default_factory=list,
+                                           metadata={"items": WebhookChannel})
+
+    def check(self, where: str) -> None:
+        """Raise ConfigError with what to write instead for a malformed setting."""
+        if not isinstance(self.max_attempts, int) or self.max_attempts < 1:
+            raise ConfigError(f"{where}.max_attempts = {self.max_attempts!r}: give 1 or more "
+                              "(1: no retries), e.g. max_attempts = 5")
+        for name, example in (("backoff_s", 0.5), ("max_backoff_s", 30),
+                              ("max_retry_after_s", 120), ("timeout_s", 10)):
+            value = getattr(self, name)
+            if not _is_number(value) or value <= 0:
+                raise ConfigError(f"{where}.{name} = {value!r}: give a number of seconds above "
+                                  f"0, e.g. {name} = {example}")
+        if not isinstance(self.channels, list):
+            raise ConfigError(f"{where}.channels: give a list of tables, e.g. "
+                              "[[webhooks.channels]] kind = \"slack\" url_env = \"…\"")
+        names: set[str] = set()
+        for i, channel in enumerate(self.channels):
+            channel.check(f"{where}.channels[{i}]", names)
+
+
 @dataclass
 class Config:
     """Everything a liqwatch process needs."""
@@ -196,6 +310,8 @@ class Config:
     exchanges: dict[str, ExchangeConfig] = field(default_factory=lambda: {
         name: ExchangeConfig() for name in DEFAULT_EXCHANGES})
     news: NewsConfig = field(default_factory=NewsConfig)
+    webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
+    board: BoardConfig = field(default_factory=BoardConfig)
 
     @property
     def clickhouse_url(self) -> str:

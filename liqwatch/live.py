@@ -27,8 +27,11 @@ from connectors.news.outbox import NewsOutbox
 from connectors.news.poller import NewsPoller
 from connectors.news.source import NewsSource
 from connectors.venue import Venue
+from delivery.board import BoardError, WebBoard
+from delivery.webhooks import from_config as webhooks_from_config
 from liqwatch.config import Config, ConfigError, NewsConfig
 from liqwatch.infra import ensure_topics, kafka
+from liqwatch.lag import ConsumerLag
 from liqwatch.metrics_http import MetricsServer
 from storage import Store
 from streams import topics as T
@@ -110,9 +113,11 @@ class LiveRun:
     """Broker, worker and connectors of one `liqwatch run`; `started` is set once every
     part runs, and `pipeline`/`feeds` expose their counters."""
 
-    def __init__(self, cfg: Config, store: Store, record_dir: Path | None = None) -> None:
+    def __init__(self, cfg: Config, store: Store, record_dir: Path | None = None,
+                 board: WebBoard | None = None) -> None:
         self.cfg, self.store = cfg, store
         self.record_dir = record_dir
+        self.board = board
         self.started = asyncio.Event()
         self.pipeline: Pipeline | None = None
         self.feeds: LiveFeeds | None = None
@@ -123,6 +128,7 @@ class LiveRun:
         cfg = self.cfg
         venues = await build_venues(cfg)
         sources = news_sources(cfg.news)
+        hooks = webhooks_from_config(cfg.webhooks, group_id=cfg.webhooks.group_id)
         writer = start_recording(self.record_dir, venues) if self.record_dir else None
         async with kafka(cfg) as bootstrap:
             await ensure_topics(bootstrap, cfg.stream.partitions)
@@ -139,11 +145,21 @@ class LiveRun:
             feeds = self.feeds = LiveFeeds(publisher, cfg.live.flush_interval_ms,
                                            cfg.live.watermark_delay_ms, raw=writer)
             news = self.news = news_poller(cfg, producer, sources) if cfg.news.enabled else None
-            metrics = MetricsServer(feeds, pipeline.metrics)
+            metrics = MetricsServer(pipeline.metrics, feeds,
+                                    ConsumerLag(bootstrap, pipeline.app.conf.id))
             reporter = asyncio.create_task(_report(feeds, pipeline, news))
             try:
                 if cfg.live.metrics_addr:
                     print(f"metrics: {await metrics.start(cfg.live.metrics_addr)}", flush=True)
+                if hooks:
+                    await hooks.start(bootstrap)
+                if self.board is not None:
+                    try:
+                        await self.board.start(bootstrap)
+                    except BoardError as exc:
+                        raise ConfigError(f"[board]: {exc}; pick a free port (0: any) or set "
+                                          "enabled = false") from None
+                    print(f"web board: {self.board.url}", flush=True)
                 names = ", ".join(v.venue.name for v in venues)
                 print(f"liqwatch run: {names} -> {bootstrap}"
                       f"{f'; news from {len(sources)} sources' if news else ''}"
@@ -154,6 +170,10 @@ class LiveRun:
                                       *([news.run()] if news else []))
             finally:
                 reporter.cancel()
+                if self.board is not None:
+                    await self.board.stop()
+                if hooks:
+                    await hooks.stop()
                 await metrics.stop()
                 await producer.stop()
                 await pipeline.stop()

@@ -15,6 +15,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 from fnmatch import fnmatch
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -31,7 +32,7 @@ DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 
 LIQWATCH_SERVICES = {"migrate": "migrate", "worker": "worker", "connectors": "run"}
-SERVICES = {"kafka", "clickhouse", *LIQWATCH_SERVICES}
+SERVICES = {"kafka", "clickhouse", "grafana", *LIQWATCH_SERVICES}
 
 _VAR = re.compile(r"\$\$"
                   r"|\$\{(?P<braced>[A-Za-z_]\w*)(?P<op>:-|-)?(?P<default>[^}]*)\}"
@@ -158,6 +159,39 @@ def test_clickhouse_ports_volume_credentials_healthcheck(compose):
     for var in ("CLICKHOUSE_USER", "CLICKHOUSE_PASSWORD"):
         assert re.fullmatch(rf"\$\{{{var}:-[^}}]+\}}", raw_env[var]), f"{var}: use ${{{var}:-default}}"
     assert ch["healthcheck"]["test"]
+
+
+def test_clickhouse_has_a_read_only_analyst_user(compose):
+    ch = compose["services"]["clickhouse"]
+    target = "/etc/clickhouse-server/users.d/analyst.xml"
+    mounts = {str(v).split(":")[1]: str(v).split(":")[0] for v in ch["volumes"] if ":" in str(v)}
+    source = ROOT / mounts[target]
+    assert source == ROOT / "deploy/clickhouse/users.d/analyst.xml" and source.is_file()
+    raw_env = yaml.safe_load(COMPOSE.read_text())["services"]["clickhouse"]["environment"]
+    assert raw_env["CLICKHOUSE_ANALYST_PASSWORD"] == "${CLICKHOUSE_ANALYST_PASSWORD:-analyst}"
+    root = ET.parse(source).getroot()
+    assert root.tag == "clickhouse"
+    user = root.find("users/analyst")
+    assert user.find("password").get("from_env") == "CLICKHOUSE_ANALYST_PASSWORD"
+    assert not (user.find("password").text or "").strip(), "the password comes from the env"
+    profile = root.find(f"profiles/{user.findtext('profile')}")
+    assert profile.findtext("readonly") == "1"
+    assert user.findtext("access_management") == "0"
+    assert [q.text for q in user.findall("grants/query")] == ["GRANT SELECT ON liqwatch.*"]
+
+
+def test_ports_are_published_on_loopback_only(compose):
+    for name, svc in compose["services"].items():
+        for entry in svc.get("ports", []):
+            assert str(entry).startswith("127.0.0.1:"), f"{name}: publish {entry!r} on 127.0.0.1 only"
+
+
+def test_bind_mounts_exist(compose):
+    for name, svc in compose["services"].items():
+        for volume in svc.get("volumes", []):
+            source = str(volume).split(":")[0]
+            if source.startswith((".", "/")):
+                assert (ROOT / source).exists(), f"{name}: {source} does not exist"
 
 
 def test_backing_services_have_healthchecks(compose):

@@ -34,7 +34,7 @@ FRESH = """<?xml version="1.0"?><rss version="2.0"><channel><title>Markets Wire<
 
 def config(tmp_path: Path, exchange: ExchangeServer, news: NewsServer, jsonl: Path) -> Path:
     lines = ["[stream]", "session_timeout_s = 3.0",
-             "[live]", "trade_assets = []", 'metrics_addr = "127.0.0.1:0"',
+             "[live]", "trade_assets = []", 'metrics_addr = "127.0.0.1:0"', "[board]", "port = 0",
              "[news]", "poll_interval_s = 0.3", "watermark_delay_s = 3",
              f'files = ["{jsonl}"]',
              "[[news.feeds]]", 'name = "Block Ledger"', f'url = "{news.url("/ledger")}"',
