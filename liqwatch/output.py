@@ -23,6 +23,15 @@ def _cell(v: object) -> str:
     return str(v)
 
 
+def _csv_cell(v: object) -> object:
+    """A value as a CSV reader wants it: full precision, no thousands separators."""
+    if v is None:
+        return ""
+    if isinstance(v, datetime):
+        return _cell(v)
+    return v
+
+
 def render(result: QueryResult, fmt: str) -> str:
     """A query result as an aligned table, JSON (array of objects) or CSV."""
     if fmt == "json":
@@ -32,7 +41,7 @@ def render(result: QueryResult, fmt: str) -> str:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(result.columns)
-        w.writerows([[_cell(v) if not isinstance(v, str) else v for v in r] for r in result.rows])
+        w.writerows([[_csv_cell(v) for v in r] for r in result.rows])
         return buf.getvalue().rstrip("\n")
     table = Table(show_lines=False, header_style="bold")
     for c in result.columns:

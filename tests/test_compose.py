@@ -176,6 +176,8 @@ def test_clickhouse_has_a_read_only_analyst_user(compose):
     assert not (user.find("password").text or "").strip(), "the password comes from the env"
     profile = root.find(f"profiles/{user.findtext('profile')}")
     assert profile.findtext("readonly") == "1"
+    # Grafana's client sets max_execution_time on every query: allowed, nothing else.
+    assert profile.find("constraints/max_execution_time/changeable_in_readonly") is not None
     assert user.findtext("access_management") == "0"
     assert [q.text for q in user.findall("grants/query")] == ["GRANT SELECT ON liqwatch.*"]
 

@@ -235,11 +235,11 @@ def test_datasource_provisioning_reaches_clickhouse_without_a_stored_secret():
     user_ref = re.fullmatch(r"\$\{(\w+)\}", json_data["username"])
     password_ref = re.fullmatch(r"\$\{(\w+)\}", ds["secureJsonData"]["password"])
     assert user_ref and password_ref, "credentials come from Grafana's environment"
-    for env in ({}, {"CLICKHOUSE_USER": "alice", "CLICKHOUSE_PASSWORD": "s3cret"}):
+    for env in ({}, {"CLICKHOUSE_ANALYST_PASSWORD": "s3cret"}):
         services = load_compose(env)["services"]
         grafana_env, ch_env = service_env(services["grafana"]), service_env(services["clickhouse"])
-        assert grafana_env[user_ref.group(1)] == ch_env["CLICKHOUSE_USER"]
-        assert grafana_env[password_ref.group(1)] == ch_env["CLICKHOUSE_PASSWORD"]
+        assert grafana_env[user_ref.group(1)] == "analyst", "dashboards read as the read-only user"
+        assert grafana_env[password_ref.group(1)] == ch_env["CLICKHOUSE_ANALYST_PASSWORD"]
 
 
 def container_mounts(service: dict) -> dict[str, tuple[Path, str]]:

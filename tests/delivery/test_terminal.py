@@ -20,7 +20,7 @@ from delivery.terminal import AlertBoard, as_result, follow, list_alerts, parse_
 from liqwatch.config import Config
 from liqwatch.infra import ensure_topics, kafka
 from liqwatch.output import render
-from storage import Store, migrate, open_store
+from storage import QueryResult, Store, migrate, open_store
 from streams import topics as T
 from tests.sample_alerts import ALERTS, MIN, SPIKES, T0, fill
 
@@ -120,3 +120,9 @@ def test_follow_reads_the_embedded_broker(tmp_path: Path):
     rows = board.rows()
     assert [r["alert_id"] for r in rows] == ["a-cov", "a-mkt", "a-btc"]
     assert rows[2]["status"] == "resolved" and rows[2]["severity"] == "high"
+
+
+def test_csv_keeps_numbers_machine_readable():
+    out = render(QueryResult(["usd", "n", "note"], ["Float64", "UInt64", "Nullable(String)"],
+                             [(41906374.55, 3, None)]), "csv")
+    assert out.splitlines() == ["usd,n,note", "41906374.55,3,"]
