@@ -277,10 +277,10 @@ def _keep_serving(board: WebBoard) -> None:
         _run_async(_serve_final(board))
 
 
-async def _replay(cfg: Config, store: Store, inputs, speed: float | None,  # noqa: ANN001
-                  board: WebBoard | None = None) -> object:
+async def _replay(cfg: Config, label: str, run, board: WebBoard | None = None) -> object:  # noqa: ANN001
+    """Await `run(progress, surfaces)` (a replay) with the configured webhooks and `board`
+    following its alerts, under a progress bar labelled `label`."""
     from delivery.webhooks import from_config
-    from liqwatch.replay import replay
 
     hooks = from_config(cfg.webhooks)
     surfaces = [hooks] if hooks else []
@@ -288,8 +288,7 @@ async def _replay(cfg: Config, store: Store, inputs, speed: float | None,  # noq
         await _serve_board(board, fallback=True)
         surfaces.append(board)
     try:
-        return await _with_progress("replaying", lambda p: replay(
-            cfg, store, inputs, speed, progress=p, surfaces=surfaces))
+        return await _with_progress(label, lambda p: run(p, surfaces))
     finally:
         if board is not None:
             await board.close()
@@ -351,7 +350,7 @@ def _cmd(args: argparse.Namespace, cfg: Config) -> int:
     if args.command == "replay" and args.raw:
         return _replay_raw(args, cfg)
     if args.command == "replay":
-        from liqwatch.replay import ReplayInputs
+        from liqwatch.replay import ReplayInputs, replay
 
         inputs = ReplayInputs(args.liquidations, args.trades, args.news)
         if not inputs.all():
@@ -360,7 +359,8 @@ def _cmd(args: argparse.Namespace, cfg: Config) -> int:
             cfg.stream.partitions = args.partitions
         with _open_store(cfg) as store:
             board = _board(args, cfg, store)
-            summary = _run_async(_replay(cfg, store, inputs, args.speed, board))
+            summary = _run_async(_replay(cfg, "replaying", lambda p, s: replay(
+                cfg, store, inputs, args.speed, progress=p, surfaces=s), board))
             _print_summary(summary)
             if args.report:
                 _write_report(cfg, store, summary, args.report)
@@ -489,12 +489,15 @@ def _replay_raw(args: argparse.Namespace, cfg: Config) -> int:
     if args.partitions:
         cfg.stream.partitions = args.partitions
     with _open_store(cfg) as store:
-        summary = _run_async(_with_progress(
-            "replaying raw frames", lambda p: replay_raw(cfg, store, recording, args.speed, p)))
+        board = _board(args, cfg, store)
+        summary = _run_async(_replay(cfg, "replaying raw frames", lambda p, s: replay_raw(
+            cfg, store, recording, args.speed, p, surfaces=s), board))
         _print_summary(summary)
         _print_alerts(summary.alerts)
         if args.report:
             _write_report(cfg, store, summary, args.report)
+        if board is not None and args.keep_serving:
+            _keep_serving(board)
     return 0
 
 
@@ -518,7 +521,7 @@ def _eval(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def _demo(args: argparse.Namespace, cfg: Config) -> int:
-    from liqwatch.replay import ReplayInputs
+    from liqwatch.replay import ReplayInputs, replay
     from liqwatch.scenarios import generate
 
     out = cfg.data_dir / "scenarios" / f"{args.scenario}-{args.seed}"
@@ -529,7 +532,8 @@ def _demo(args: argparse.Namespace, cfg: Config) -> int:
     inputs = ReplayInputs([files.liquidations], [files.trades], [files.news])
     with _open_store(cfg) as store:
         board = _board(args, cfg, store)
-        summary = _run_async(_replay(cfg, store, inputs, None, board))
+        summary = _run_async(_replay(cfg, "replaying", lambda p, s: replay(
+            cfg, store, inputs, None, progress=p, surfaces=s), board))
         _print_summary(summary)
         _print_alerts([a for a in summary.alerts])
         _write_report(cfg, store, summary, args.report or cfg.data_dir / "report")

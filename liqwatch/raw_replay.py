@@ -10,6 +10,7 @@ import logging
 import time
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
 
@@ -18,6 +19,7 @@ from connectors.live.feeds import LiveFeeds
 from connectors.live.markets import snapshot_markets
 from connectors.live.recording import Recording, RecordingError
 from connectors.testing.playback import Playback, ReplayClock
+from delivery.surface import AlertSurface, SurfaceGroup
 from liqwatch.config import Config
 from liqwatch.infra import ensure_topics, kafka
 from liqwatch.live import build_venue
@@ -31,8 +33,10 @@ log = logging.getLogger("liqwatch.replay")
 
 
 async def replay_raw(cfg: Config, store: Store, recording: Recording, speed: float | None = None,
-                     progress: Progress | None = None) -> ReplaySummary:
-    """Play `recording` at `speed`× receive time (None: as fast as the connectors go)."""
+                     progress: Progress | None = None,
+                     surfaces: Sequence[AlertSurface] = ()) -> ReplaySummary:
+    """Play `recording` at `speed`× receive time (None: as fast as the connectors go);
+    `surfaces` (board, webhooks) follow the alerts and are drained before it returns."""
     total = sum(count_lines(f) for f in recording.files())
     first = next(iter(recording.events()), None)
     if first is None:
@@ -48,14 +52,15 @@ async def replay_raw(cfg: Config, store: Store, recording: Recording, speed: flo
             playback.route(live.venue, live.trade_symbols)
             venues.append((live.venue, live.trade_symbols))
         clock = ReplayClock(first.t, speed)
-        return await _run(cfg, store, recording, playback, venues, clock, progress, total)
+        return await _run(cfg, store, recording, playback, venues, clock, progress, total,
+                          SurfaceGroup(surfaces))
     finally:
         await playback.stop()
 
 
 async def _run(cfg: Config, store: Store, recording: Recording, playback: Playback,
                venues: list, clock: ReplayClock, progress: Progress | None,
-               total: int) -> ReplaySummary:
+               total: int, surfaces: SurfaceGroup) -> ReplaySummary:
     async with kafka(cfg) as bootstrap:
         await ensure_topics(bootstrap, cfg.stream.partitions)
         group = f"liqwatch-replay-{uuid.uuid4().hex[:8]}"
@@ -66,6 +71,7 @@ async def _run(cfg: Config, store: Store, recording: Recording, playback: Playba
         await pipeline.start()
         await producer.start()
         try:
+            await surfaces.start(bootstrap)
             wall0 = time.perf_counter()
             publisher = BatchPublisher(producer, cfg.stream.partitions, span_ms=None,
                                        heartbeat_ms=cfg.live.flush_interval_ms)
@@ -91,8 +97,10 @@ async def _run(cfg: Config, store: Store, recording: Recording, playback: Playba
                      publisher.sent_events, publisher.sent_dlq, publisher.sent_gaps)
             await pipeline.wait_done(publisher.sent_dlq, cfg.replay.timeout_s,
                                      publisher.sent_gaps)
+            await surfaces.drain(cfg.replay.timeout_s)
             wall = time.perf_counter() - wall0
         finally:
+            await surfaces.stop()
             await producer.stop()
             await pipeline.stop()
     compact_versions(store)

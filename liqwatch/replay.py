@@ -27,7 +27,7 @@ from connectors.files.news_jsonl import read_news
 from connectors.files.tardis import BadLine, read_market
 from connectors.kafka.publisher import BatchPublisher
 from connectors.testing.waiting import until
-from delivery.surface import AlertSurface
+from delivery.surface import AlertSurface, SurfaceGroup
 from liqwatch.config import Config
 from liqwatch.infra import ensure_topics, kafka
 from storage import Store
@@ -280,11 +280,9 @@ async def replay(cfg: Config, store: Store, inputs: ReplayInputs, speed: float |
                                     max_batch_size=1 << 20, max_request_size=8_000_000)
         await asyncio.gather(*(p.start() for p in pipelines))
         await producer.start()
-        started: list[AlertSurface] = []
+        group_surfaces = SurfaceGroup(surfaces)
         try:
-            for surface in surfaces:
-                await surface.start(bootstrap)
-                started.append(surface)
+            await group_surfaces.start(bootstrap)
             if settler is not None:
                 await settler.wait(cfg.replay.timeout_s)
             wall0 = time.perf_counter()
@@ -299,12 +297,10 @@ async def replay(cfg: Config, store: Store, inputs: ReplayInputs, speed: float |
                 await wait_all_done(pipelines, cfg.stream.partitions, publisher.sent_dlq,
                                     cfg.replay.timeout_s)
                 settler.check()
-            for surface in started:
-                await surface.drain(cfg.replay.timeout_s)
+            await group_surfaces.drain(cfg.replay.timeout_s)
             wall = time.perf_counter() - wall0
         finally:
-            for surface in started:
-                await surface.stop()
+            await group_surfaces.stop()
             await producer.stop()
             for pipeline in pipelines:
                 await pipeline.stop()
