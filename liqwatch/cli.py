@@ -306,7 +306,8 @@ async def _worker(cfg: Config, store: Store, metrics_addr: str,
         await ensure_topics(bootstrap, cfg.stream.partitions)
         pipeline = Pipeline(cfg.stream, bootstrap, store)
         await pipeline.start()
-        metrics = MetricsServer(pipeline.metrics, lag=ConsumerLag(bootstrap, pipeline.app.conf.id))
+        metrics = MetricsServer(pipeline.metrics, lag=ConsumerLag(bootstrap, pipeline.app.conf.id),
+                                webhooks=hooks)
         log.info("worker started bootstrap=%s", bootstrap)
         try:
             if hooks:

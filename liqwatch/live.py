@@ -146,7 +146,7 @@ class LiveRun:
                                            cfg.live.watermark_delay_ms, raw=writer)
             news = self.news = news_poller(cfg, producer, sources) if cfg.news.enabled else None
             metrics = MetricsServer(pipeline.metrics, feeds,
-                                    ConsumerLag(bootstrap, pipeline.app.conf.id))
+                                    ConsumerLag(bootstrap, pipeline.app.conf.id), hooks)
             reporter = asyncio.create_task(_report(feeds, pipeline, news))
             try:
                 if cfg.live.metrics_addr:

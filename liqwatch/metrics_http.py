@@ -10,6 +10,7 @@ from aiohttp import web
 
 from connectors.live.feeds import LiveFeeds
 from connectors.live.session import now_ms
+from delivery.webhooks.dispatcher import WebhookDispatcher
 from liqwatch.config import ConfigError
 from liqwatch.lag import ConsumerLag
 from streams.metrics import Histogram, Metrics
@@ -59,12 +60,14 @@ def _family(name: str, kind: str, text: str) -> Iterator[str]:
 
 
 def render(worker: Metrics, feeds: LiveFeeds | None = None,
-           lag: ConsumerLag | None = None) -> str:
+           lag: ConsumerLag | None = None, webhooks: WebhookDispatcher | None = None) -> str:
     """The exposition text of every metric (feed metrics only with `feeds`, consumer lag
-    only with `lag`)."""
+    only with `lag`, webhook deliveries only with `webhooks`)."""
     lines = [*(_feed_lines(feeds) if feeds is not None else ()), *_worker_lines(worker)]
     if lag is not None:
         lines += _lag_lines(lag)
+    if webhooks is not None:
+        lines += _webhook_lines(webhooks)
     return "\n".join(lines) + "\n"
 
 
@@ -137,12 +140,23 @@ def _lag_lines(lag: ConsumerLag) -> Iterator[str]:
         yield _line(name, {"topic": topic, "partition": str(partition)}, n)
 
 
+def _webhook_lines(webhooks: WebhookDispatcher) -> Iterator[str]:
+    name = "liqwatch_webhook_events_total"
+    yield from _family(name, "counter", "Webhook delivery events per channel: alert versions "
+                                        "queued, coalesced, duplicate or filtered; creates, "
+                                        "edits and follow-ups sent; retries; dead_lettered.")
+    for channel, counts in sorted(webhooks.counts.items()):
+        for event, n in sorted(counts.items()):
+            yield _line(name, {"channel": channel, "event": event}, n)
+
+
 class MetricsServer:
     """Serves `render()` on http://HOST:PORT/metrics; runs the lag probe while it serves."""
 
     def __init__(self, worker: Metrics, feeds: LiveFeeds | None = None,
-                 lag: ConsumerLag | None = None) -> None:
-        self.worker, self.feeds, self.lag = worker, feeds, lag
+                 lag: ConsumerLag | None = None,
+                 webhooks: WebhookDispatcher | None = None) -> None:
+        self.worker, self.feeds, self.lag, self.webhooks = worker, feeds, lag, webhooks
         self._runner: web.AppRunner | None = None
 
     async def start(self, addr: str) -> str:
@@ -175,5 +189,6 @@ class MetricsServer:
             self._runner = None
 
     async def _metrics(self, request: web.Request) -> web.Response:
-        return web.Response(body=render(self.worker, self.feeds, self.lag).encode(),
+        return web.Response(body=render(self.worker, self.feeds, self.lag,
+                                        self.webhooks).encode(),
                             headers={"Content-Type": CONTENT_TYPE})

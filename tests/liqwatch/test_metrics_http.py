@@ -15,12 +15,16 @@ import aiohttp
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from delivery.webhooks.channels import ChannelSpec
+from delivery.webhooks.delivery import ChannelDelivery
+from delivery.webhooks.dispatcher import WebhookDispatcher
 from liqwatch.config import Config
 from liqwatch.infra import ensure_topics, kafka
 from liqwatch.lag import ConsumerLag
 from liqwatch.metrics_http import CONTENT_TYPE, MetricsServer, render
 from streams import topics as T
 from streams.metrics import Metrics
+from tests.delivery.webhooks.alerts import alert
 from tests.integration.test_live_run import read_until
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_]\w*="[^"\\]*",?)*)\})? '
@@ -100,6 +104,23 @@ def test_worker_exposition_follows_the_text_format():
     assert value(samples, f"{name}_max", table="liquidations") == 20_000
     assert value(samples, "liqwatch_worker_sink_insert_seconds_sum",
                  table="liquidations") == pytest.approx(0.432)
+
+
+def test_webhook_deliveries_are_exposed_per_channel():
+    async def scrape() -> str:
+        async with aiohttp.ClientSession() as http:
+            ops = ChannelDelivery(ChannelSpec("ops", "generic", "http://127.0.0.1:9/hook"),
+                                  http, dead_letter=lambda rec: asyncio.sleep(0))
+            hooks = WebhookDispatcher([ops.spec])
+            hooks.deliveries.append(ops)
+            for version in (1, 1, 2):
+                ops.offer(alert(version=version))
+            return render(Metrics(), webhooks=hooks)
+
+    types, samples = parse(asyncio.run(scrape()))
+    assert types["liqwatch_webhook_events_total"] == "counter"
+    for event, n in (("queued", 1), ("duplicate", 1), ("coalesced", 1)):
+        assert value(samples, "liqwatch_webhook_events_total", channel="ops", event=event) == n
 
 
 def test_merge_sums_counters_and_histograms():
