@@ -243,15 +243,15 @@ def _board(args: argparse.Namespace, cfg: Config, store: Store) -> WebBoard | No
     return WebBoard(cfg.board.host, port, store, sectors=cfg.stream.sectors)
 
 
-async def _serve_board(board: WebBoard, fallback: bool) -> str:
-    """Serve `board` and print its URL; a busy port falls back to a free one when
-    `fallback` (a replay is short-lived), else it is the user's to fix."""
+async def _serve_board(board: WebBoard) -> str:
+    """Serve `board` for a replay and print its URL; a busy port falls back to a free one
+    (a replay is short-lived; run and worker leave a busy port to the user)."""
     from delivery.board import BoardError
 
     try:
         url = await board.serve()
     except BoardError as exc:
-        if not fallback or board.port == 0:
+        if board.port == 0:
             raise UserError(f"{exc}: pick another with --board-port PORT (0: any free port) "
                             "or turn it off with --no-board") from None
         log.warning("board port busy port=%d; serving on a free port instead", board.port)
@@ -285,7 +285,7 @@ async def _replay(cfg: Config, label: str, run, board: WebBoard | None = None) -
     hooks = from_config(cfg.webhooks)
     surfaces = [hooks] if hooks else []
     if board is not None:
-        await _serve_board(board, fallback=True)
+        await _serve_board(board)
         surfaces.append(board)
     try:
         return await _with_progress(label, lambda p: run(p, surfaces))
@@ -296,9 +296,10 @@ async def _replay(cfg: Config, label: str, run, board: WebBoard | None = None) -
 
 async def _worker(cfg: Config, store: Store, metrics_addr: str,
                   board: WebBoard | None = None) -> None:
-    from liqwatch.lag import ConsumerLag
-    from liqwatch.metrics_http import MetricsServer
     from delivery.webhooks import from_config
+    from liqwatch.lag import ConsumerLag
+    from liqwatch.live import Surfaces
+    from liqwatch.metrics_http import MetricsServer
     from streams.app import Pipeline
 
     hooks = from_config(cfg.webhooks, group_id=cfg.webhooks.group_id)
@@ -309,24 +310,17 @@ async def _worker(cfg: Config, store: Store, metrics_addr: str,
         metrics = MetricsServer(pipeline.metrics, lag=ConsumerLag(bootstrap, pipeline.app.conf.id),
                                 webhooks=hooks)
         log.info("worker started bootstrap=%s", bootstrap)
+        surfaces = Surfaces(hooks, board)
         try:
-            if hooks:
-                await hooks.start(bootstrap)
             if metrics_addr:
                 print(f"metrics: {await metrics.start(metrics_addr)}", flush=True)
-            if board is not None:
-                await _serve_board(board, fallback=False)
-                await board.start(bootstrap)
+            await surfaces.start(bootstrap)
             print(f"liqwatch worker consuming from {bootstrap}; Ctrl-C to stop", flush=True)
             while True:
                 await asyncio.sleep(30)
                 log.info("metrics %s", pipeline.metrics.snapshot())
         finally:
-            if board is not None:
-                await board.stop()
-                await board.close()
-            if hooks:
-                await hooks.stop()
+            await surfaces.stop()
             await metrics.stop()
             await pipeline.stop()
 

@@ -28,7 +28,9 @@ from connectors.news.poller import NewsPoller
 from connectors.news.source import NewsSource
 from connectors.venue import Venue
 from delivery.board import BoardError, WebBoard
+from delivery.surface import SurfaceGroup
 from delivery.webhooks import from_config as webhooks_from_config
+from delivery.webhooks.dispatcher import WebhookDispatcher
 from liqwatch.config import Config, ConfigError, NewsConfig
 from liqwatch.infra import ensure_topics, kafka
 from liqwatch.lag import ConsumerLag
@@ -148,18 +150,11 @@ class LiveRun:
             metrics = MetricsServer(pipeline.metrics, feeds,
                                     ConsumerLag(bootstrap, pipeline.app.conf.id), hooks)
             reporter = asyncio.create_task(_report(feeds, pipeline, news))
+            surfaces = Surfaces(hooks, self.board)
             try:
                 if cfg.live.metrics_addr:
                     print(f"metrics: {await metrics.start(cfg.live.metrics_addr)}", flush=True)
-                if hooks:
-                    await hooks.start(bootstrap)
-                if self.board is not None:
-                    try:
-                        await self.board.start(bootstrap)
-                    except BoardError as exc:
-                        raise ConfigError(f"[board]: {exc}; pick a free port (0: any) or set "
-                                          "enabled = false") from None
-                    print(f"web board: {self.board.url}", flush=True)
+                await surfaces.start(bootstrap)
                 names = ", ".join(v.venue.name for v in venues)
                 print(f"liqwatch run: {names} -> {bootstrap}"
                       f"{f'; news from {len(sources)} sources' if news else ''}"
@@ -170,15 +165,32 @@ class LiveRun:
                                       *([news.run()] if news else []))
             finally:
                 reporter.cancel()
-                if self.board is not None:
-                    await self.board.stop()
-                if hooks:
-                    await hooks.stop()
+                await surfaces.stop()
                 await metrics.stop()
                 await producer.stop()
                 await pipeline.stop()
                 if writer is not None:
                     writer.close()
+
+
+class Surfaces(SurfaceGroup):
+    """The long-running surfaces of `run` and `worker`: webhooks and the web board (either
+    may be off). A board that cannot listen is the user's to fix, in one line."""
+
+    def __init__(self, hooks: WebhookDispatcher | None, board: WebBoard | None) -> None:
+        super().__init__([s for s in (hooks, board) if s is not None])
+        self.board = board
+
+    async def start(self, bootstrap: str) -> None:
+        """Start them all and print the board's URL."""
+        try:
+            await super().start(bootstrap)
+        except BoardError as exc:
+            await self.stop()
+            raise ConfigError(f"[board]: {exc}; pick a free port with --board-port or [board] "
+                              "port (0: any), or turn it off with --no-board") from None
+        if self.board is not None:
+            print(f"web board: {self.board.url}", flush=True)
 
 
 async def _until_one_ends(*coros: Coroutine[Any, Any, None]) -> None:
